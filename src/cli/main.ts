@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+/**
+ * The `mllmshift` command. Each command lives in its own file under src/cli/ and exports a
+ * `register(program)` function; this file only assembles them.
+ */
+import { Command, CommanderError } from 'commander';
+import { reportFailure } from './run-action.js';
+import { VERSION } from '../version.js';
+
+const program = new Command();
+program
+  .name('mllmshift')
+  .description('Measure and bound MLLM degradation under distribution shift (EMI, EMID, JSD upper bound).')
+  .version(VERSION)
+  .showHelpAfterError(false)
+  .exitOverride();
+
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    // Commander already printed its message; --help / --version exit 0, usage errors exit 2.
+    process.exitCode = e.exitCode === 0 ? 0 : 2;
+  } else {
+    process.exitCode = reportFailure(e);
+  }
+}
