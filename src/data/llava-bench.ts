@@ -1,0 +1,133 @@
+/**
+ * LLaVA-Bench style data sets: a questions JSONL (`question_id`, `image`, `text`, `category`),
+ * an image folder, a reference-answers JSONL (`question_id`, `text`; GPT-4 answers) and,
+ * optionally, a context JSONL used by the text-only judge.
+ *
+ * Known layouts:
+ * - COCO (LLaVA-Bench COCO, the paper's ID set): `qa90_questions.jsonl`,
+ *   `qa90_gpt4_answer.jsonl`, `caps_boxes_coco2014_val_80.jsonl` (`image`, `captions` [..],
+ *   `instances` [{category, bbox}]) and COCO val2014 images.
+ * - In-the-wild: `questions.jsonl`, `answers_gpt4.jsonl`, `context.jsonl` (`image`, `caption`)
+ *   and `images/`.
+ * The context string is what LLaVA's review scripts put after `[Context]`: the captions joined
+ * by newlines, then (COCO) a blank line and one `category: [x, y, w, h]` line per instance.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { InputError } from '../errors.js';
+import { readJsonlObjects, stringField, withOptional } from './dataset-dir.js';
+import type { Sample } from './sample.js';
+
+export interface LlavaBenchFiles {
+  /** Questions JSONL. */
+  readonly questions: string;
+  /** Folder the `image` fields are relative to. */
+  readonly images: string;
+  /** Reference answers JSONL (GPT-4); optional. */
+  readonly answers?: string;
+  /** Context JSONL (captions / boxes); optional. */
+  readonly context?: string;
+}
+
+const QUESTION_NAMES = ['questions.jsonl', 'qa90_questions.jsonl'];
+const ANSWER_NAMES = ['answers_gpt4.jsonl', 'qa90_gpt4_answer.jsonl'];
+const CONTEXT_NAMES = ['context.jsonl', 'caps_boxes_coco2014_val_80.jsonl'];
+
+/** Find the first existing name of `names`, else the single file matching `pattern`. */
+function findOne(dir: string, names: readonly string[], pattern: RegExp): string | undefined {
+  for (const n of names) if (existsSync(join(dir, n))) return join(dir, n);
+  const matches = readdirSync(dir).filter((f) => pattern.test(f)).sort();
+  if (matches.length > 1) {
+    throw new InputError(`${dir}: several files match ${pattern} (${matches.join(', ')}); pass the one to use explicitly`);
+  }
+  return matches.length === 1 ? join(dir, matches[0]) : undefined;
+}
+
+/** Locate the LLaVA-Bench files in a directory (undefined when it holds no questions file). */
+export function detectLlavaBench(dir: string, overrides: Partial<LlavaBenchFiles> = {}): LlavaBenchFiles | undefined {
+  const questions = overrides.questions ?? findOne(dir, QUESTION_NAMES, /questions.*\.jsonl$/);
+  if (!questions) return undefined;
+  const answers = overrides.answers ?? findOne(dir, ANSWER_NAMES, /(gpt4.*answer|answers?_gpt4).*\.jsonl$/);
+  const context = overrides.context ?? findOne(dir, CONTEXT_NAMES, /^(context|caps_boxes).*\.jsonl$/);
+  let images = overrides.images;
+  if (!images) images = existsSync(join(dir, 'images')) && statSync(join(dir, 'images')).isDirectory() ? join(dir, 'images') : dir;
+  return { questions, images, ...(answers ? { answers } : {}), ...(context ? { context } : {}) };
+}
+
+/** The `[Context]` text for one context record (see the module comment). */
+export function contextText(rec: Record<string, unknown>, where: string): string {
+  const cap = rec.captions ?? rec.caption;
+  let capStr: string;
+  if (typeof cap === 'string') capStr = cap;
+  else if (Array.isArray(cap) && cap.every((c) => typeof c === 'string')) capStr = cap.join('\n');
+  else throw new InputError(`${where}: field "caption"/"captions" must be a string or an array of strings`);
+  const inst = rec.instances;
+  if (inst === undefined) return capStr;
+  if (!Array.isArray(inst)) throw new InputError(`${where}: field "instances" must be an array`);
+  const boxes = inst.map((o, k) => {
+    const cat = (o as { category?: unknown })?.category;
+    const bbox = (o as { bbox?: unknown })?.bbox;
+    if (typeof cat !== 'string' || !Array.isArray(bbox) || !bbox.every((x) => typeof x === 'number')) {
+      throw new InputError(`${where}: instances[${k}] needs a string "category" and a numeric array "bbox"`);
+    }
+    return `${cat}: [${(bbox as number[]).map(pyFloat).join(', ')}]`;
+  });
+  return `${capStr}\n\n${boxes.join('\n')}`;
+}
+
+/** Python's repr of a float read from JSON (so contexts match LLaVA's review prompts). */
+function pyFloat(x: number): string {
+  return Number.isInteger(x) ? x.toFixed(1) : String(x);
+}
+
+/** Read `{question_id → text}` from an answer JSONL, validating ids and duplicates. */
+export function readAnswerTexts(file: string): Map<string, { text: string; line: number }> {
+  const out = new Map<string, { text: string; line: number }>();
+  for (const { line, value } of readJsonlObjects(file)) {
+    const where = `${file}:${line}`;
+    const id = stringField(value, 'question_id', where, { allowNumber: true })!;
+    const text = stringField(value, 'text', where)!;
+    const prev = out.get(id);
+    if (prev) throw new InputError(`${where}: duplicate question_id ${id} (first on line ${prev.line})`);
+    out.set(id, { text, line });
+  }
+  return out;
+}
+
+/** Load a LLaVA-Bench style data set into samples, in the order of the questions file. */
+export function loadLlavaBench(files: LlavaBenchFiles): Sample[] {
+  const refs = files.answers ? readAnswerTexts(files.answers) : undefined;
+  const contexts = new Map<string, string>();
+  if (files.context) {
+    for (const { line, value } of readJsonlObjects(files.context)) {
+      const where = `${files.context}:${line}`;
+      const image = stringField(value, 'image', where)!;
+      contexts.set(image, contextText(value, where));
+    }
+  }
+  const samples: Sample[] = [];
+  const seen = new Map<string, number>();
+  for (const { line, value } of readJsonlObjects(files.questions)) {
+    const where = `${files.questions}:${line}`;
+    const id = stringField(value, 'question_id', where, { allowNumber: true })!;
+    if (seen.has(id)) throw new InputError(`${where}: duplicate question_id ${id} (first on line ${seen.get(id)})`);
+    seen.set(id, line);
+    const image = stringField(value, 'image', where)!;
+    const imagePath = resolve(files.images, image);
+    if (!existsSync(imagePath)) throw new InputError(`${where}: image "${image}" not found in ${files.images}`);
+    const question = stringField(value, 'text', where)!;
+    const category = stringField(value, 'category', where, { optional: true });
+    samples.push(
+      withOptional(
+        { id, image: { kind: 'file', path: imagePath }, question },
+        { referenceAnswer: refs?.get(id)?.text, category, context: contexts.get(image) },
+      ),
+    );
+  }
+  if (refs) {
+    for (const [id, { line }] of refs) {
+      if (!seen.has(id)) throw new InputError(`${files.answers}:${line}: question_id ${id} is not in ${files.questions}`);
+    }
+  }
+  return samples;
+}
