@@ -7,3 +7,5 @@ export * from './data/dataset-dir.js';
 export * from './data/llava-bench.js';
 export * from './data/parquet.js';
 export * from './data/load.js';
+export * from './data/scenarios.js';
+export * from './data/responses.js';
