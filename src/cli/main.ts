@@ -6,6 +6,8 @@
 import { Command, CommanderError } from 'commander';
 import { reportFailure } from './run-action.js';
 import { VERSION } from '../version.js';
+import { register as registerEmi } from './emi.js';
+import { register as registerEmid } from './emid.js';
 
 const program = new Command();
 program
@@ -15,6 +17,8 @@ program
   .showHelpAfterError(false)
   .exitOverride();
 
+registerEmi(program);
+registerEmid(program);
 
 try {
   await program.parseAsync(process.argv);

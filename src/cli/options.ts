@@ -1,0 +1,48 @@
+/**
+ * Options shared by the estimating commands (DESIGN.md §6), parsed into typed values.
+ */
+import { Option, type Command } from 'commander';
+import { UsageError } from '../errors.js';
+import type { BoundForm } from '../core/emi.js';
+import type { JsdMixture } from '../core/jsd.js';
+
+export function addEstimatorOption(cmd: Command): Command {
+  return cmd.requiredOption('--estimator <path>', 'CLUB estimator checkpoint: the authors\' .pt (e.g. CLUB_global.pt) or a .safetensors from train-estimator');
+}
+
+export function addBoundOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--bound <form>', 'bound form (E3)').choices(['scale-adjusted', 'full']).default('scale-adjusted'))
+    .option('--entropy-scaler <H>', 'entropy scale H of the full bound', '1')
+    .addOption(new Option('--jsd-mixture <kind>', 'JSD mixture weights: equal (true JSD) or sample-weighted (authors\' code)').choices(['equal', 'sample-weighted']).default('equal'));
+}
+
+export function addSeedOption(cmd: Command): Command {
+  return cmd.option('--seed <n>', 'random seed', '0');
+}
+
+export function parsePositiveNumber(value: string, option: string): number {
+  const v = Number(value);
+  if (!Number.isFinite(v) || v <= 0) throw new UsageError(`${option} must be a positive number, got "${value}"`);
+  return v;
+}
+
+export function parseNonNegativeInt(value: string, option: string): number {
+  const v = Number(value);
+  if (!Number.isSafeInteger(v) || v < 0) throw new UsageError(`${option} must be a non-negative integer, got "${value}"`);
+  return v;
+}
+
+export interface BoundOptions {
+  readonly bound: BoundForm;
+  readonly entropyScaler: number;
+  readonly jsdMixture: JsdMixture;
+}
+
+export function parseBoundOptions(opts: { bound: string; entropyScaler: string; jsdMixture: string }): BoundOptions {
+  return {
+    bound: opts.bound as BoundForm,
+    entropyScaler: parsePositiveNumber(opts.entropyScaler, '--entropy-scaler'),
+    jsdMixture: opts.jsdMixture as JsdMixture,
+  };
+}

@@ -1,0 +1,126 @@
+/**
+ * The estimate stage: EMI of embedding sets, and EMID, JSD terms and the bound of OOD sets
+ * against an ID set, with correlations across OOD sets (DESIGN.md §1–§2, E1–E11).
+ */
+import { clubForward, clubInputDim, clubOutputDim, type ClubMoments, type ClubNetwork } from '../core/club.js';
+import { emiFromMoments, emidUpperBound, queryEmbedding, type BoundForm, type JsdTerms } from '../core/emi.js';
+import { RepresentationSet, representationJsdPrepared, type JsdMixture } from '../core/jsd.js';
+import { takeRows, type Matrix } from '../core/matrix.js';
+import { Rng } from '../core/random.js';
+import { kendall, pearson, spearman, type Correlation } from '../core/stats.js';
+import { InputError } from '../errors.js';
+import type { EmbeddingSet } from '../io/embedding-set.js';
+
+/** Computes q(y|x) moments for a batch of queries; the plain-JS forward by default. */
+export type MomentsFn = (x: Matrix) => ClubMoments | Promise<ClubMoments>;
+
+export interface EmiValue {
+  readonly emi: number;
+  /** CLUB(x, z_ŷ) */
+  readonly miModel: number;
+  /** CLUB(x, z_y) */
+  readonly miReference: number;
+  readonly n: number;
+}
+
+/** Check that a set's dimensions fit the estimator; the error names the file and tensor. */
+export function checkSetAgainstEstimator(set: EmbeddingSet, net: ClubNetwork, estimatorPath: string): void {
+  const dx = clubInputDim(net);
+  const dy = clubOutputDim(net);
+  if (set.xv.cols !== dx) {
+    throw new InputError(`${set.path}: tensors "x_v"/"x_t" have dimension ${set.xv.cols} but the estimator ${estimatorPath} expects ${dx}`);
+  }
+  if (set.y.cols !== dy) {
+    throw new InputError(`${set.path}: tensors "y_hat"/"y" have dimension ${set.y.cols} but the estimator ${estimatorPath} expects ${dy}`);
+  }
+}
+
+/** (E8) EMI of one embedding set. */
+export async function estimateEmi(set: EmbeddingSet, net: ClubNetwork, moments: MomentsFn = (x) => clubForward(net, x)): Promise<EmiValue> {
+  const x = queryEmbedding(set.xv, set.xt);
+  const m = await moments(x);
+  const r = emiFromMoments(m, set.yHat, set.y);
+  return { ...r, n: set.xv.rows };
+}
+
+export interface EmidOptions {
+  readonly bound?: BoundForm;
+  readonly entropyScaler?: number;
+  readonly jsdMixture?: JsdMixture;
+  /** Seed for the JSD null baseline (random halves of the ID set). */
+  readonly seed?: number;
+  readonly moments?: MomentsFn;
+}
+
+export interface OodResult {
+  readonly name: string;
+  readonly emi: EmiValue;
+  /** (E2) EMID = EMI(ID) − EMI(OOD). */
+  readonly emid: number;
+  readonly jsd: JsdTerms;
+  /** (E3) */
+  readonly bound: number;
+}
+
+export interface EmidAnalysis {
+  readonly id: { readonly name: string; readonly emi: EmiValue };
+  readonly ood: readonly OodResult[];
+  /** JSD between two random halves of the ID set: the finite-sample floor of each term. */
+  readonly jsdNull: { readonly visual: number; readonly text: number; readonly output: number; readonly halfSize: number };
+  readonly correlations: { readonly pearson: Correlation; readonly spearman: Correlation; readonly kendall: Correlation };
+  readonly options: { readonly bound: BoundForm; readonly entropyScaler: number; readonly jsdMixture: JsdMixture; readonly seed: number };
+}
+
+/** JSD between two random halves of a set, for each modality (null baseline). */
+function nullBaseline(id: EmbeddingSet, mixture: JsdMixture, seed: number): EmidAnalysis['jsdNull'] {
+  const n = id.xv.rows;
+  const half = Math.floor(n / 2);
+  if (half < 1) return { visual: 0, text: 0, output: 0, halfSize: half };
+  const perm = new Rng(seed).permutation(n);
+  const a = perm.subarray(0, half);
+  const b = perm.subarray(half, 2 * half);
+  const j = (m: Matrix): number => representationJsdPrepared(new RepresentationSet(takeRows(m, a)), new RepresentationSet(takeRows(m, b)), mixture);
+  return { visual: j(id.xv), text: j(id.xt), output: j(id.yHat), halfSize: half };
+}
+
+/**
+ * EMI of the ID set and of each OOD set, EMID (E2), the four JSD terms (E10) and the bound (E3)
+ * for each OOD set, and Pearson/Spearman/Kendall between EMID and the bound across OOD sets.
+ */
+export async function analyseEmid(id: EmbeddingSet, oods: readonly EmbeddingSet[], net: ClubNetwork, options: EmidOptions = {}): Promise<EmidAnalysis> {
+  const bound = options.bound ?? 'scale-adjusted';
+  const entropyScaler = options.entropyScaler ?? 1;
+  const jsdMixture = options.jsdMixture ?? 'equal';
+  const seed = options.seed ?? 0;
+  const moments = options.moments ?? ((x: Matrix) => clubForward(net, x));
+  for (const s of oods) {
+    if (s.xv.cols !== id.xv.cols || s.y.cols !== id.y.cols) {
+      throw new InputError(`${s.path}: dimensions [${s.xv.cols}, ${s.y.cols}] (x, y) differ from the ID set ${id.path} [${id.xv.cols}, ${id.y.cols}]`);
+    }
+  }
+  const idEmi = await estimateEmi(id, net, moments);
+  const idV = new RepresentationSet(id.xv);
+  const idT = new RepresentationSet(id.xt);
+  // J_P depends only on the ID set: one constant for the whole run (DESIGN.md §1).
+  const idOutput = representationJsdPrepared(new RepresentationSet(id.yHat), new RepresentationSet(id.y), jsdMixture);
+  const ood: OodResult[] = [];
+  for (const s of oods) {
+    const emi = await estimateEmi(s, net, moments);
+    const jsd: JsdTerms = {
+      visual: representationJsdPrepared(idV, new RepresentationSet(s.xv), jsdMixture),
+      text: representationJsdPrepared(idT, new RepresentationSet(s.xt), jsdMixture),
+      idOutput,
+      oodOutput: representationJsdPrepared(new RepresentationSet(s.yHat), new RepresentationSet(s.y), jsdMixture),
+    };
+    ood.push({ name: s.name, emi, emid: idEmi.emi - emi.emi, jsd, bound: emidUpperBound(jsd, bound, entropyScaler) });
+  }
+  const e = ood.map((o) => o.emid);
+  const u = ood.map((o) => o.bound);
+  return {
+    id: { name: id.name, emi: idEmi },
+    ood,
+    jsdNull: nullBaseline(id, jsdMixture, seed),
+    correlations: { pearson: pearson(e, u), spearman: spearman(e, u), kendall: kendall(e, u) },
+    options: { bound, entropyScaler, jsdMixture, seed },
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * Results JSON (DESIGN.md §5): the authors' keys (`EMI`, `EMID`, `EMID_UB`, `PearsonR`,
+ * `PearsonPval`) so their analysis code can read it, plus ours (JSD terms per scenario, the
+ * JSD null baseline, Spearman/Kendall, MI terms, sample counts, options).
+ */
+import type { EmidAnalysis, EmiValue } from '../pipeline/estimate.js';
+import { VERSION } from '../version.js';
+
+export interface EmiResultsJson {
+  EMI: Record<string, number>;
+  MI: Record<string, { model: number; reference: number }>;
+  n: Record<string, number>;
+  estimator: string;
+  version: string;
+}
+
+export function emiResultsJson(values: ReadonlyMap<string, EmiValue>, estimator: string): EmiResultsJson {
+  const out: EmiResultsJson = { EMI: {}, MI: {}, n: {}, estimator, version: VERSION };
+  for (const [name, v] of values) {
+    out.EMI[name] = v.emi;
+    out.MI[name] = { model: v.miModel, reference: v.miReference };
+    out.n[name] = v.n;
+  }
+  return out;
+}
+
+export interface EmidResultsJson {
+  ID: string;
+  EMI: Record<string, number>;
+  EMID: Record<string, number>;
+  EMID_UB: Record<string, number>;
+  JSD: Record<string, { visual: number; text: number; id_output: number; ood_output: number }>;
+  JSD_null: { visual: number; text: number; output: number; half_size: number };
+  PearsonR: number | null;
+  PearsonPval: number | null;
+  SpearmanR: number | null;
+  SpearmanPval: number | null;
+  KendallTau: number | null;
+  KendallPval: number | null;
+  MI: Record<string, { model: number; reference: number }>;
+  n: Record<string, number>;
+  bound: string;
+  entropy_scaler: number;
+  jsd_mixture: string;
+  seed: number;
+  estimator: string;
+  version: string;
+}
+
+export function emidResultsJson(a: EmidAnalysis, estimator: string): EmidResultsJson {
+  const out: EmidResultsJson = {
+    ID: a.id.name,
+    EMI: { [a.id.name]: a.id.emi.emi },
+    EMID: {},
+    EMID_UB: {},
+    JSD: {},
+    JSD_null: { visual: a.jsdNull.visual, text: a.jsdNull.text, output: a.jsdNull.output, half_size: a.jsdNull.halfSize },
+    PearsonR: a.correlations.pearson.statistic,
+    PearsonPval: a.correlations.pearson.pValue,
+    SpearmanR: a.correlations.spearman.statistic,
+    SpearmanPval: a.correlations.spearman.pValue,
+    KendallTau: a.correlations.kendall.statistic,
+    KendallPval: a.correlations.kendall.pValue,
+    MI: { [a.id.name]: { model: a.id.emi.miModel, reference: a.id.emi.miReference } },
+    n: { [a.id.name]: a.id.emi.n },
+    bound: a.options.bound,
+    entropy_scaler: a.options.entropyScaler,
+    jsd_mixture: a.options.jsdMixture,
+    seed: a.options.seed,
+    estimator,
+    version: VERSION,
+  };
+  for (const o of a.ood) {
+    out.EMI[o.name] = o.emi.emi;
+    out.EMID[o.name] = o.emid;
+    out.EMID_UB[o.name] = o.bound;
+    out.JSD[o.name] = { visual: o.jsd.visual, text: o.jsd.text, id_output: o.jsd.idOutput, ood_output: o.jsd.oodOutput };
+    out.MI[o.name] = { model: o.emi.miModel, reference: o.emi.miReference };
+    out.n[o.name] = o.emi.n;
+  }
+  return out;
+}

@@ -1,0 +1,19 @@
+/**
+ * Plain-text tables for the terminal: right-aligned numbers, left-aligned text.
+ */
+export type Cell = string | number | null;
+
+/** Format a number with `digits` significant decimals; null → "—". */
+export function fmt(v: number | null | undefined, digits = 6): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '—';
+  return v.toFixed(digits);
+}
+
+export function renderTable(header: readonly string[], rows: readonly (readonly Cell[])[]): string {
+  const text = rows.map((r) => r.map((c) => (c === null ? '—' : typeof c === 'number' ? fmt(c) : c)));
+  const widths = header.map((h, j) => Math.max(h.length, ...text.map((r) => (r[j] ?? '').length)));
+  const numeric = header.map((_, j) => rows.every((r) => r[j] === null || typeof r[j] === 'number'));
+  const line = (cells: readonly string[]): string =>
+    cells.map((c, j) => (numeric[j] ? c.padStart(widths[j]) : c.padEnd(widths[j]))).join('  ').trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...text.map(line)].join('\n');
+}
