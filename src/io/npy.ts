@@ -14,6 +14,7 @@ function readFile(path: string): Buffer {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new InputError(`${path}: file not found`);
+    if (code === 'EISDIR') throw new InputError(`${path}: is a directory, expected a file`);
     throw new InputError(`${path}: cannot read (${code ?? (e as Error).message})`);
   }
 }

@@ -47,14 +47,20 @@ function fail(path: string, what: string): never {
 }
 
 function openForRead(path: string): number {
+  let fd: number;
   try {
-    return openSync(path, 'r');
+    fd = openSync(path, 'r');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new InputError(`${path}: file not found`);
     if (code === 'EISDIR') throw new InputError(`${path}: is a directory, expected a .safetensors file`);
     throw new InputError(`${path}: cannot open (${code ?? (e as Error).message})`);
   }
+  if (fstatSync(fd).isDirectory()) {
+    closeSync(fd);
+    throw new InputError(`${path}: is a directory, expected a .safetensors file`);
+  }
+  return fd;
 }
 
 function readExactly(fd: number, path: string, position: number, length: number): Buffer {

@@ -215,7 +215,7 @@ export function readTorchStateDict(path: string, bytes?: Buffer): Map<string, To
     buf = bytes ?? readFileSync(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError(code === 'ENOENT' ? `${path}: file not found` : `${path}: cannot read (${code ?? (e as Error).message})`);
+    throw new InputError(code === 'ENOENT' ? `${path}: file not found` : code === 'EISDIR' ? `${path}: is a directory, expected a file` : `${path}: cannot read (${code ?? (e as Error).message})`);
   }
   if (buf.length === 0) throw new InputError(`${path}: file is empty`);
   if (buf.readUInt32LE(0) !== 0x04034b50) {
