@@ -1,0 +1,138 @@
+/**
+ * Append-only JSONL files that survive being killed at any moment: each record is written as
+ * one line with a single write and fsync'd before the call returns, so a record is either
+ * wholly on disk or (if the process died mid-write) a torn last line. Reading tolerates that
+ * torn last line and opening for append cuts it off, so a rerun continues cleanly. A malformed
+ * line anywhere else is an error: the file was not written by us, or was damaged.
+ */
+import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, renameSync, truncateSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { InputError } from '../errors.js';
+
+export interface JsonlContents {
+  /** Parsed JSON value of every complete line, in order (blank lines skipped). */
+  readonly values: unknown[];
+  /** 1-based line number of each value. */
+  readonly lines: number[];
+  /** Byte length of the intact part of the file (everything before a torn last line). */
+  readonly intactBytes: number;
+  /** True when the last line was cut off mid-write and is ignored. */
+  readonly torn: boolean;
+}
+
+/** Reads a JSONL file written by `JsonlAppender` (or by hand); a missing file reads as empty. */
+export function readJsonl(path: string): JsonlContents {
+  if (!existsSync(path)) return { values: [], lines: [], intactBytes: 0, torn: false };
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch (e) {
+    throw new InputError(`cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const values: unknown[] = [];
+  const lines: number[] = [];
+  let start = 0;
+  let lineNo = 0;
+  while (start < buf.length) {
+    lineNo += 1;
+    const nl = buf.indexOf(0x0a, start);
+    const end = nl === -1 ? buf.length : nl;
+    const text = buf.subarray(start, end).toString('utf8').trim();
+    const isLast = nl === -1 || nl === buf.length - 1;
+    if (text !== '') {
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        if (isLast) return { values, lines, intactBytes: start, torn: true };
+        throw new InputError(`${path}: line ${lineNo} is not valid JSON (${text.slice(0, 80)}${text.length > 80 ? '…' : ''})`);
+      }
+      values.push(value);
+      lines.push(lineNo);
+    }
+    start = nl === -1 ? buf.length : nl + 1;
+  }
+  return { values, lines, intactBytes: buf.length, torn: false };
+}
+
+/** Appends JSON records to a file, one line each, durably. */
+export class JsonlAppender {
+  readonly path: string;
+  private fd: number | undefined;
+
+  /**
+   * Opens `path` for appending. `intactBytes` (from `readJsonl`) cuts off a torn last line;
+   * a last line without its newline gets one, so the next record starts on its own line.
+   */
+  constructor(path: string, intactBytes?: number) {
+    this.path = path;
+    const existed = existsSync(path);
+    try {
+      if (existed && intactBytes !== undefined) truncateSync(path, intactBytes);
+      this.fd = openSync(path, 'a+');
+      const size = fstatSync(this.fd).size;
+      if (size > 0) {
+        const last = Buffer.alloc(1);
+        readSync(this.fd, last, 0, 1, size - 1);
+        if (last[0] !== 0x0a) writeSync(this.fd, '\n');
+      }
+      fsyncSync(this.fd);
+      if (!existed) fsyncDir(dirname(path));
+    } catch (e) {
+      throw new InputError(`cannot write ${path}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  /** Writes one record as a line and returns once it is on disk. */
+  append(record: unknown): void {
+    if (this.fd === undefined) throw new Error(`JsonlAppender: ${this.path} is closed`);
+    writeAll(this.fd, Buffer.from(`${JSON.stringify(record)}\n`, 'utf8'));
+    fsyncSync(this.fd);
+  }
+
+  close(): void {
+    if (this.fd !== undefined) {
+      closeSync(this.fd);
+      this.fd = undefined;
+    }
+  }
+}
+
+/**
+ * Replaces the file's contents with `records` atomically (write a temporary file, fsync,
+ * rename over the original), so a kill leaves either the old or the new file.
+ */
+export function rewriteJsonl(path: string, records: readonly unknown[]): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    const fd = openSync(tmp, 'w');
+    try {
+      writeAll(fd, Buffer.from(records.map((r) => `${JSON.stringify(r)}\n`).join(''), 'utf8'));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+    fsyncDir(dirname(path));
+  } catch (e) {
+    throw new InputError(`cannot rewrite ${path}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+function writeAll(fd: number, buf: Buffer): void {
+  let off = 0;
+  while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+}
+
+function fsyncDir(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Directories cannot be opened for fsync on some platforms (Windows); the file itself is synced.
+  }
+}
