@@ -1,0 +1,336 @@
+/**
+ * The LLaVA-Bench LLM judge (DESIGN.md §3). A text-only judge model reads the image's context
+ * (captions / description, when the data set has one), the question, Assistant 1 = the
+ * reference answer and Assistant 2 = the model's answer, and a rule for the question's
+ * category; it must reply with two 1–10 scores on its first line, then an explanation.
+ *
+ * Replies whose first line does not hold two scores are asked again (`parseRetries` times);
+ * if they still fail, the review is written with `tuple: null` and an `error`, so it is
+ * counted as failed and never averaged in. With `bothOrders`, every item is also judged with
+ * the answers swapped and the two verdicts are averaged, cancelling position bias.
+ *
+ * Reviews are appended and fsync'd as they arrive; rerunning resumes (see `infer.ts`).
+ */
+import { InputError } from '../errors.js';
+import type { Sample } from '../data/sample.js';
+import type { ResponseRecord } from '../data/responses.js';
+import { questionIdFor } from './answers.js';
+import { completeCached, type ResponseCache } from './cache.js';
+import { ChatRequestError, type ChatClient, type ChatMessage, type ChatRequest } from './client.js';
+import { indexSamples, type SampleFailure } from './infer.js';
+import { JsonlAppender, readJsonl, rewriteJsonl } from './jsonl-log.js';
+import { runPool } from './pool.js';
+
+/** The judge's standing instruction (system message). */
+export const JUDGE_SYSTEM_PROMPT =
+  'You are an impartial, meticulous reviewer who assesses how well AI assistants answer questions about images.';
+
+const RULE_LEAD: Record<'conv' | 'detail' | 'complex' | 'default', string> = {
+  conv:
+    'Two AI assistants have answered the user question shown above, which the user asked while looking at an image. '
+    + 'It is a conversational question about what the image shows: a good answer is correct about the image, answers what was asked, and stays to the point.',
+  detail:
+    'Two AI assistants have answered the user request shown above, which asks for a description of an image. '
+    + 'A good answer describes the image thoroughly and accurately; details that the image does not support count against it.',
+  complex:
+    'Two AI assistants have answered the user question shown above, which asks for reasoning about an image. '
+    + 'A good answer draws sound, well-explained conclusions from what the image actually shows.',
+  default:
+    'Two AI assistants have answered the user question shown above, which the user asked while looking at an image.',
+};
+
+const CONTEXT_NOTE_PRESENT =
+  'You cannot see the image: the [Context] section describes its visual content in a few sentences (and may list objects with their positions). Treat it as your view of the image.';
+const CONTEXT_NOTE_ABSENT =
+  'You cannot see the image and no description of it is available; judge the answers by their relevance, plausibility and internal consistency.';
+
+const RULE_TAIL =
+  'Rate each assistant on a scale from 1 to 10 for the helpfulness, relevance and accuracy of its answer and its level of detail; a higher score means a better answer overall.\n'
+  + 'Your reply must start with one line that holds only the two scores, for Assistant 1 and then Assistant 2, separated by a space.\n'
+  + 'From the next line on, explain your assessment thoroughly. Stay impartial, and do not let the order in which the answers are shown affect your judgment.';
+
+/** The category a rule is chosen by: `llava_bench_conv` → `conv`; unknown ones → `default`. */
+export function ruleCategory(category: string | undefined): 'conv' | 'detail' | 'complex' | 'default' {
+  const c = (category ?? '').replace(/^llava_bench_/, '');
+  return c === 'conv' || c === 'detail' || c === 'complex' ? c : 'default';
+}
+
+/** The judging rule for a question category. */
+export function judgeRule(category: string | undefined, hasContext: boolean): string {
+  return `${RULE_LEAD[ruleCategory(category)]} ${hasContext ? CONTEXT_NOTE_PRESENT : CONTEXT_NOTE_ABSENT}\n${RULE_TAIL}`;
+}
+
+export interface JudgeItem {
+  readonly question: string;
+  readonly context?: string;
+  readonly category?: string;
+  readonly answer1: string;
+  readonly answer2: string;
+}
+
+/** The judge's chat messages for one comparison. */
+export function judgeMessages(item: JudgeItem): ChatMessage[] {
+  const hasContext = item.context !== undefined && item.context.trim() !== '';
+  const user =
+    (hasContext ? `[Context]\n${item.context}\n\n` : '')
+    + `[Question]\n${item.question}\n\n`
+    + `[Assistant 1]\n${item.answer1}\n\n[End of Assistant 1]\n\n`
+    + `[Assistant 2]\n${item.answer2}\n\n[End of Assistant 2]\n\n`
+    + `[System]\n${judgeRule(item.category, hasContext)}\n\n`;
+  return [
+    { role: 'system', content: JUDGE_SYSTEM_PROMPT },
+    { role: 'user', content: user },
+  ];
+}
+
+const NUMBER = /^\d+(?:\.\d+)?$/;
+
+/**
+ * The two scores on the first non-empty line of a judge reply, or undefined when that line
+ * does not hold exactly two numbers in [1, 10]. Tolerated around them: Markdown emphasis,
+ * separators (space, comma, semicolon, slash, "and", "vs"), "/10" suffixes and
+ * "Assistant 1:" / "Assistant 2:" labels. Examples: "8 7", "8, 7", "**8/10 7/10**",
+ * "Assistant 1: 8 Assistant 2: 6.5".
+ */
+export function parseJudgeScores(reply: string): [number, number] | undefined {
+  const first = reply.split(/\r?\n/).find((l) => l.trim() !== '');
+  if (first === undefined) return undefined;
+  const cleaned = first
+    .replace(/[*_`#>]/g, ' ')
+    .replace(/assistant\s*[12]\s*[:=-]?/gi, ' ')
+    .replace(/scores?\s*[:=-]?/gi, ' ')
+    .replace(/(\d)\s*\/\s*10\b/g, '$1')
+    .replace(/\b(and|vs\.?)\b/gi, ' ')
+    .replace(/[,;:/()[\]]/g, ' ')
+    .trim();
+  const tokens = cleaned.split(/\s+/).filter((t) => t !== '');
+  if (tokens.length !== 2 || !tokens.every((t) => NUMBER.test(t))) return undefined;
+  const scores = tokens.map(Number) as [number, number];
+  return scores.every((s) => s >= 1 && s <= 10) ? scores : undefined;
+}
+
+/** One line of a reviews file. `tuple` is [reference score, model score], or null when the judgment failed. */
+export interface ReviewRecord {
+  readonly question_id: number | string;
+  readonly category?: string;
+  readonly tuple: [number, number] | null;
+  readonly content: string;
+  readonly answer1_id: string;
+  readonly answer2_id: string;
+  readonly model_id: string;
+  readonly judge_model: string;
+  readonly both_orders: boolean;
+  /** With both orders: the verdict with the model's answer shown first, mapped back to [reference, model]. */
+  readonly swapped?: { readonly tuple: [number, number] | null; readonly content: string };
+  /** Why the judgment failed (only when `tuple` is null). */
+  readonly error?: string;
+}
+
+export interface JudgeOptions {
+  readonly samples: readonly Sample[];
+  /** The model's answers, by question id (as a string). */
+  readonly answers: ReadonlyMap<string, ResponseRecord>;
+  /** Reference answers by question id; when absent, each sample's `referenceAnswer` is used. */
+  readonly references?: ReadonlyMap<string, ResponseRecord>;
+  readonly client: ChatClient;
+  readonly judgeModel: string;
+  readonly outPath: string;
+  readonly bothOrders?: boolean;
+  readonly cache?: ResponseCache;
+  /** Default 1024, as LLaVA's review script. */
+  readonly maxTokens?: number;
+  /** Default 0.2, as LLaVA's review script. */
+  readonly temperature?: number;
+  /** Extra requests for a reply whose scores cannot be read; default 2. */
+  readonly parseRetries?: number;
+  /** Judge again the items whose earlier judgment failed (their old reviews are removed). */
+  readonly retryFailed?: boolean;
+  readonly maxConsecutiveFailures?: number;
+  readonly onProgress?: (p: JudgeProgress) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface JudgeProgress {
+  readonly total: number;
+  readonly done: number;
+  readonly unparsable: number;
+  readonly failed: number;
+}
+
+export interface JudgeSummary {
+  readonly outPath: string;
+  readonly total: number;
+  readonly resumed: number;
+  readonly written: number;
+  /** Reviews in the file (old and new) whose scores could not be read. */
+  readonly unparsable: number;
+  /** Extra judge requests made because a reply could not be parsed. */
+  readonly parseRetries: number;
+  /** Items whose judge requests failed (endpoint errors); not written, a rerun retries them. */
+  readonly failures: readonly SampleFailure[];
+  readonly stoppedEarly: boolean;
+}
+
+interface PreparedItem {
+  readonly sample: Sample;
+  readonly questionId: number | string;
+  readonly reference: string;
+  readonly referenceId: string;
+  readonly answer: ResponseRecord;
+  readonly answerId: string;
+}
+
+function prepareItems(options: JudgeOptions): PreparedItem[] {
+  const byId = indexSamples(options.samples, 'data set');
+  for (const id of options.answers.keys()) {
+    if (!byId.has(id)) throw new InputError(`the answer file has question_id ${id}, which is not in the data set`);
+  }
+  const missing = options.samples.filter((s) => !options.answers.has(s.id));
+  if (missing.length > 0) {
+    throw new InputError(
+      `the answer file has no answer for ${missing.length} of ${options.samples.length} samples (first: ${missing[0].id}); finish \`mllmshift infer\` first`,
+    );
+  }
+  return options.samples.map((sample) => {
+    const answer = options.answers.get(sample.id) as ResponseRecord;
+    let reference: string | undefined;
+    let referenceId = 'reference';
+    if (options.references) {
+      const ref = options.references.get(sample.id);
+      if (!ref) throw new InputError(`the reference answer file has no answer for question_id ${sample.id}`);
+      reference = ref.text;
+      referenceId = ref.answerId || referenceId;
+    } else {
+      reference = sample.referenceAnswer;
+      if (reference === undefined) {
+        throw new InputError(`sample ${sample.id} has no reference answer; give reference answers with --references FILE`);
+      }
+    }
+    return { sample, questionId: questionIdFor(sample.id), reference, referenceId, answer, answerId: answer.answerId ?? '' };
+  });
+}
+
+function parseReview(value: unknown, path: string, line: number): ReviewRecord {
+  const where = `${path}: line ${line}`;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InputError(`${where}: expected a review object`);
+  const v = value as Record<string, unknown>;
+  if (!(typeof v.question_id === 'number' || (typeof v.question_id === 'string' && v.question_id !== ''))) {
+    throw new InputError(`${where}: "question_id" must be a number or a non-empty string`);
+  }
+  return v as unknown as ReviewRecord;
+}
+
+/** Runs the judge over every sample's answer; see the module comment. */
+export async function judgeAnswers(options: JudgeOptions): Promise<JudgeSummary> {
+  const { client, judgeModel, outPath, cache } = options;
+  const bothOrders = options.bothOrders ?? false;
+  const parseRetries = options.parseRetries ?? 2;
+  const items = prepareItems(options);
+  const itemsById = new Map(items.map((it) => [it.sample.id, it]));
+
+  const contents = readJsonl(outPath);
+  let existing = contents.values.map((v, i) => parseReview(v, outPath, contents.lines[i]));
+  const seen = new Set<string>();
+  for (const r of existing) {
+    const id = String(r.question_id);
+    const item = itemsById.get(id);
+    if (!item) throw new InputError(`${outPath} has a review of question_id ${id}, which is not in the data set`);
+    if (seen.has(id)) throw new InputError(`${outPath} has two reviews of question_id ${id}`);
+    seen.add(id);
+    if (r.judge_model !== judgeModel || r.both_orders !== bothOrders || r.answer2_id !== item.answerId) {
+      throw new InputError(
+        `${outPath} was made with another judge model, answer file or --both-orders setting (question_id ${id}); write to another --out file`,
+      );
+    }
+  }
+  let intactBytes: number | undefined = contents.intactBytes;
+  if (options.retryFailed && existing.some((r) => r.tuple === null)) {
+    existing = existing.filter((r) => r.tuple !== null);
+    rewriteJsonl(outPath, existing);
+    intactBytes = undefined;
+  }
+  const done = new Set(existing.map((r) => String(r.question_id)));
+  const pending = items.filter((it) => !done.has(it.sample.id));
+  const resumed = existing.length;
+  let unparsable = existing.filter((r) => r.tuple === null).length;
+  let written = 0;
+  let extraRequests = 0;
+  let consecutiveFailures = 0;
+  let stoppedEarly = false;
+  const maxConsecutive = options.maxConsecutiveFailures ?? 8;
+  const failures: SampleFailure[] = [];
+  const progress = () => options.onProgress?.({ total: items.length, done: resumed + written, unparsable, failed: failures.length });
+
+  const summary = (): JudgeSummary => ({
+    outPath, total: items.length, resumed, written, unparsable, parseRetries: extraRequests, failures, stoppedEarly,
+  });
+  if (pending.length === 0) return summary();
+
+  const ask = async (item: JudgeItem): Promise<{ scores: [number, number] | undefined; content: string }> => {
+    const request: ChatRequest = {
+      model: judgeModel,
+      messages: judgeMessages(item),
+      maxTokens: options.maxTokens ?? 1024,
+      temperature: options.temperature ?? 0.2,
+    };
+    let content = '';
+    for (let attempt = 0; attempt <= parseRetries; attempt++) {
+      if (attempt > 0) extraRequests += 1;
+      const { result } = await completeCached(client, cache, request, {
+        signal: options.signal,
+        accept: (r) => parseJudgeScores(r.text) !== undefined,
+      });
+      content = result.text;
+      const scores = parseJudgeScores(content);
+      if (scores) return { scores, content };
+    }
+    return { scores: undefined, content };
+  };
+
+  const out = new JsonlAppender(outPath, intactBytes);
+  const judgeOne = async (it: PreparedItem): Promise<void> => {
+    options.signal?.throwIfAborted();
+    const base = { question: it.sample.question, context: it.sample.context, category: it.sample.category };
+    try {
+      const forward = await ask({ ...base, answer1: it.reference, answer2: it.answer.text });
+      let tuple: [number, number] | null = forward.scores ?? null;
+      let swapped: ReviewRecord['swapped'];
+      if (bothOrders) {
+        const reverse = await ask({ ...base, answer1: it.answer.text, answer2: it.reference });
+        const back: [number, number] | null = reverse.scores ? [reverse.scores[1], reverse.scores[0]] : null;
+        swapped = { tuple: back, content: reverse.content };
+        tuple = tuple && back ? [(tuple[0] + back[0]) / 2, (tuple[1] + back[1]) / 2] : null;
+      }
+      const record: ReviewRecord = {
+        question_id: it.questionId,
+        ...(it.sample.category !== undefined ? { category: it.sample.category } : {}),
+        tuple,
+        content: forward.content,
+        answer1_id: it.referenceId,
+        answer2_id: it.answerId,
+        model_id: it.answer.modelId ?? '',
+        judge_model: judgeModel,
+        both_orders: bothOrders,
+        ...(swapped ? { swapped } : {}),
+        ...(tuple === null ? { error: `the judge's reply did not start with two scores from 1 to 10 (after ${parseRetries + 1} attempts per order)` } : {}),
+      };
+      out.append(record);
+      written += 1;
+      if (tuple === null) unparsable += 1;
+      consecutiveFailures = 0;
+    } catch (e) {
+      if (!(e instanceof ChatRequestError)) throw e;
+      failures.push({ id: it.sample.id, message: e.message });
+      consecutiveFailures += 1;
+      if (consecutiveFailures >= maxConsecutive) stoppedEarly = true;
+    }
+    progress();
+  };
+
+  try {
+    await runPool(pending, client.concurrency, judgeOne, () => stoppedEarly);
+  } finally {
+    out.close();
+  }
+  return summary();
+}

@@ -1,0 +1,235 @@
+/**
+ * Summaries of LLM-judge reviews (DESIGN.md §3), per category and overall:
+ * - relative preference score RP = 100 · mean(model score) / mean(reference score);
+ * - win rate = 100 · share of items where the model's score beats the reference's (ties ½);
+ * - failed judgments (no scores, or LLaVA's [-1, -1] placeholder): counted, never averaged in;
+ * - percentile-bootstrap 95 % confidence intervals for RP and the win rate (items resampled
+ *   with replacement within each category, seeded);
+ * - `llava`: the three numbers LLaVA's `summarize_gpt_review.py` prints — means rounded to 3
+ *   decimals first, then round(100·model/reference, 1), round(10·reference, 1),
+ *   round(10·model, 1) — with Python's rounding (ties to even on the exact binary value).
+ *   LLaVA averages failed [-1, -1] tuples in; here they are left out, so its numbers are
+ *   reproduced on every file without failures.
+ */
+import { InputError } from '../errors.js';
+import { Rng } from '../core/random.js';
+import { renderTable } from '../report/table.js';
+import { readJsonl } from './jsonl-log.js';
+
+/** One judged item: [reference score, model score], or null when the judgment failed. */
+export interface ScoredReview {
+  readonly category?: string;
+  readonly tuple: readonly [number, number] | null;
+}
+
+export interface CategorySummary {
+  /** Category name, or "all". */
+  readonly category: string;
+  /** Reviews with scores. */
+  readonly n: number;
+  /** Reviews whose judgment failed. */
+  readonly failed: number;
+  readonly referenceMean: number | null;
+  readonly modelMean: number | null;
+  readonly relativeScore: number | null;
+  readonly relativeScoreCI: readonly [number, number] | null;
+  /** In percent. */
+  readonly winRate: number | null;
+  readonly winRateCI: readonly [number, number] | null;
+  readonly wins: number;
+  readonly ties: number;
+  readonly losses: number;
+  /** The numbers LLaVA's summary script prints for this category. */
+  readonly llava: { readonly relative: number; readonly reference: number; readonly model: number } | null;
+}
+
+export interface SummaryOptions {
+  /** Bootstrap resamples; default 2000 (0 turns the intervals off). */
+  readonly resamples?: number;
+  /** Default 0. */
+  readonly seed?: number;
+  /** Confidence level; default 0.95. */
+  readonly level?: number;
+}
+
+export interface ReviewsSummary {
+  /** Categories in LLaVA's order (sorted names, "all" among them). */
+  readonly categories: readonly CategorySummary[];
+  readonly bootstrap: { readonly resamples: number; readonly seed: number; readonly level: number };
+}
+
+/**
+ * Python's round(x, digits): the decimal with `digits` fraction digits nearest to the exact
+ * binary value of x, ties to even. E.g. pyRound(2.675, 2) = 2.67 (2.675 is 2.67499… in
+ * binary), pyRound(0.125, 2) = 0.12, pyRound(0.375, 2) = 0.38.
+ */
+export function pyRound(x: number, digits: number): number {
+  if (!Number.isFinite(x) || Math.abs(x) >= 1e21) return x;
+  const exact = Math.abs(x).toFixed(100);
+  const [intPart, frac] = exact.split('.');
+  const kept = BigInt(intPart + frac.slice(0, digits));
+  const rest = frac.slice(digits);
+  const restTrimmed = rest.replace(/0+$/, '');
+  let up: boolean;
+  if (restTrimmed === '' || rest[0] < '5') up = false;
+  else if (rest[0] > '5' || restTrimmed.length > 1) up = true;
+  else up = kept % 2n === 1n;
+  const digitsStr = (up ? kept + 1n : kept).toString().padStart(digits + 1, '0');
+  const text = digits === 0 ? digitsStr : `${digitsStr.slice(0, -digits)}.${digitsStr.slice(-digits)}`;
+  const v = Number(text);
+  return x < 0 ? -v : v;
+}
+
+/** The q-quantile of sorted values, linear interpolation between order statistics (h = (n − 1)·q). */
+export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
+  const n = sorted.length;
+  if (n === 0) return NaN;
+  const h = (n - 1) * q;
+  const lo = Math.floor(h);
+  const hi = Math.min(lo + 1, n - 1);
+  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+}
+
+function winPoints(ref: number, model: number): number {
+  if (model > ref) return 1;
+  return model === ref ? 0.5 : 0;
+}
+
+function summarizeCategory(category: string, items: readonly ScoredReview[], opts: Required<SummaryOptions>): CategorySummary {
+  const scored = items.filter((r): r is ScoredReview & { tuple: readonly [number, number] } => r.tuple !== null);
+  const failed = items.length - scored.length;
+  const n = scored.length;
+  const ref = scored.map((r) => r.tuple[0]);
+  const mod = scored.map((r) => r.tuple[1]);
+  let wins = 0;
+  let ties = 0;
+  for (let i = 0; i < n; i++) {
+    if (mod[i] > ref[i]) wins += 1;
+    else if (mod[i] === ref[i]) ties += 1;
+  }
+  const base = { category, n, failed, wins, ties, losses: n - wins - ties };
+  if (n === 0) {
+    return { ...base, referenceMean: null, modelMean: null, relativeScore: null, relativeScoreCI: null, winRate: null, winRateCI: null, llava: null };
+  }
+  const sum = (v: readonly number[]) => v.reduce((a, b) => a + b, 0);
+  const referenceMean = sum(ref) / n;
+  const modelMean = sum(mod) / n;
+  const relativeScore = referenceMean > 0 ? (100 * modelMean) / referenceMean : null;
+  const winRate = (100 * (wins + 0.5 * ties)) / n;
+
+  let relativeScoreCI: [number, number] | null = null;
+  let winRateCI: [number, number] | null = null;
+  if (opts.resamples > 0) {
+    const rng = new Rng(opts.seed);
+    const ratios = new Float64Array(opts.resamples);
+    const winRates = new Float64Array(opts.resamples);
+    let ratioCount = 0;
+    for (let b = 0; b < opts.resamples; b++) {
+      let sr = 0;
+      let sm = 0;
+      let sw = 0;
+      for (let k = 0; k < n; k++) {
+        const i = rng.int(n);
+        sr += ref[i];
+        sm += mod[i];
+        sw += winPoints(ref[i], mod[i]);
+      }
+      if (sr > 0) ratios[ratioCount++] = (100 * sm) / sr;
+      winRates[b] = (100 * sw) / n;
+    }
+    const alpha = (1 - opts.level) / 2;
+    const r = ratios.subarray(0, ratioCount).sort();
+    const w = winRates.sort();
+    if (ratioCount > 0) relativeScoreCI = [quantileSorted(r, alpha), quantileSorted(r, 1 - alpha)];
+    winRateCI = [quantileSorted(w, alpha), quantileSorted(w, 1 - alpha)];
+  }
+
+  const llavaRef = pyRound(referenceMean, 3);
+  const llavaModel = pyRound(modelMean, 3);
+  const llava = llavaRef !== 0
+    ? { relative: pyRound((llavaModel / llavaRef) * 100, 1), reference: pyRound(llavaRef * 10, 1), model: pyRound(llavaModel * 10, 1) }
+    : null;
+  return { ...base, referenceMean, modelMean, relativeScore, relativeScoreCI, winRate, winRateCI, llava };
+}
+
+/** Summarises reviews per category and overall; see the module comment. */
+export function summarizeReviews(reviews: readonly ScoredReview[], options: SummaryOptions = {}): ReviewsSummary {
+  const opts: Required<SummaryOptions> = {
+    resamples: options.resamples ?? 2000,
+    seed: options.seed ?? 0,
+    level: options.level ?? 0.95,
+  };
+  if (!Number.isInteger(opts.resamples) || opts.resamples < 0) throw new RangeError(`resamples must be a non-negative integer, got ${opts.resamples}`);
+  if (!(opts.level > 0 && opts.level < 1)) throw new RangeError(`level must be in (0, 1), got ${opts.level}`);
+  const groups = new Map<string, ScoredReview[]>([['all', []]]);
+  for (const r of reviews) {
+    groups.get('all')!.push(r);
+    if (r.category !== undefined) {
+      if (!groups.has(r.category)) groups.set(r.category, []);
+      groups.get(r.category)!.push(r);
+    }
+  }
+  const names = [...groups.keys()].sort();
+  return {
+    categories: names.map((name) => summarizeCategory(name, groups.get(name)!, opts)),
+    bootstrap: opts,
+  };
+}
+
+export interface ReviewFile {
+  readonly path: string;
+  readonly reviews: ScoredReview[];
+  /** True when the last line was cut off (the judge is still running or was killed). */
+  readonly torn: boolean;
+}
+
+/**
+ * Reads a reviews JSONL (ours or LLaVA's). Scores come from `tuple` (or LLaVA's older `score`);
+ * `tuple: null`, or a pair with a negative or non-finite value (LLaVA's [-1, -1]), is a failed
+ * judgment.
+ */
+export function readReviewFile(path: string): ReviewFile {
+  const contents = readJsonl(path);
+  const reviews = contents.values.map((value, i): ScoredReview => {
+    const where = `${path}: line ${contents.lines[i]}`;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InputError(`${where}: expected a review object`);
+    const v = value as Record<string, unknown>;
+    const category = v.category === undefined || v.category === null ? undefined : String(v.category);
+    const raw = 'tuple' in v ? v.tuple : v.score;
+    if (raw === undefined) throw new InputError(`${where}: no "tuple" (the two scores [reference, model])`);
+    if (raw === null) return { category, tuple: null };
+    if (!Array.isArray(raw) || raw.length !== 2 || !raw.every((x) => typeof x === 'number')) {
+      throw new InputError(`${where}: "tuple" must be two numbers [reference, model] or null, found ${JSON.stringify(raw)}`);
+    }
+    const [a, b] = raw as number[];
+    const ok = Number.isFinite(a) && Number.isFinite(b) && a >= 0 && b >= 0;
+    return { category, tuple: ok ? [a, b] : null };
+  });
+  return { path, reviews, torn: contents.torn };
+}
+
+function fmt(v: number | null, digits: number): string {
+  return v === null ? '—' : v.toFixed(digits);
+}
+
+function fmtCI(ci: readonly [number, number] | null): string {
+  return ci === null ? '' : ` [${ci[0].toFixed(1)}, ${ci[1].toFixed(1)}]`;
+}
+
+/** A plain-text table of a summary, one row per category. */
+export function formatReviewsSummary(title: string, s: ReviewsSummary): string {
+  const ci = s.bootstrap.resamples > 0 ? ` [${Math.round(s.bootstrap.level * 100)}% CI]` : '';
+  const header = ['category', 'n', 'failed', 'reference', 'model', `RP${ci}`, `win rate %${ci}`, 'LLaVA: RP ref model'];
+  const rows = s.categories.map((c) => [
+    c.category,
+    c.n.toString(),
+    c.failed.toString(),
+    fmt(c.referenceMean, 3),
+    fmt(c.modelMean, 3),
+    `${fmt(c.relativeScore, 1)}${fmtCI(c.relativeScoreCI)}`,
+    `${fmt(c.winRate, 1)}${fmtCI(c.winRateCI)}`,
+    c.llava ? `${c.llava.relative} ${c.llava.reference} ${c.llava.model}` : '—',
+  ]);
+  const note = s.bootstrap.resamples > 0 ? ` (bootstrap: ${s.bootstrap.resamples} resamples, seed ${s.bootstrap.seed})` : '';
+  return `${title}${note}\n${renderTable(header, rows)}`;
+}
