@@ -151,7 +151,7 @@ export function tinyClipClassToken(m: TinyClip, pixels: Float32Array): Float64Ar
 export const TINY_PIECES: readonly [string, number][] = [
   ['<s>', 0], ['<pad>', 0], ['</s>', 0], ['<unk>', 0],
   ['▁the', -2], ['▁cat', -3], ['▁dog', -3.1], ['▁sat', -3.2], ['▁on', -2.5], ['▁mat', -3.4], ['▁a', -2.2], ['s', -3.5], ['▁', -2.8],
-  ...'abcdefghijklmnopqrstuvwxyz'.split('').map((c): [string, number] => [c, -6]),
+  ...'abcdefghijklmnopqrtuvwxyz'.split('').map((c): [string, number] => [c, -6]),
   ['<mask>', 0],
 ];
 
