@@ -1,0 +1,67 @@
+/**
+ * `embed` as a library call: data set + answer files → embedding-set file (DESIGN.md §5).
+ * Loads the samples (any layout `loadDataset` reads), pairs them with the model responses and
+ * the reference responses (a second answer file, or the data set's own reference answers),
+ * embeds them (embed.ts) and writes `x_v`, `x_t`, `y_hat`, `y` with the scenario name, sample
+ * ids and encoder ids/versions in the metadata.
+ */
+import { basename, extname } from 'node:path';
+import { InputError } from '../errors.js';
+import { loadDataset } from '../data/load.js';
+import { readAnswerFile } from '../data/responses.js';
+import { writeEmbeddingSet } from '../io/embedding-set.js';
+import { VERSION } from '../version.js';
+import type { EmbeddingCache } from './cache.js';
+import { buildEmbedInputs, embedInputs, type EmbedStats } from './embed.js';
+import type { Encoder } from './encoder.js';
+
+export interface EmbedDatasetOptions {
+  readonly dataset: string;
+  readonly responses: string;
+  readonly references?: string;
+  /** Output `.safetensors` path. */
+  readonly out: string;
+  /** Scenario name for the metadata (default: the output file name without extension). */
+  readonly scenario?: string;
+  /** Parquet split when the data set directory holds several. */
+  readonly split?: string;
+  readonly encoder: Encoder;
+  readonly cache?: EmbeddingCache | null;
+  readonly batchSize?: number;
+  readonly progress?: boolean;
+}
+
+export interface EmbedDatasetSummary {
+  readonly out: string;
+  readonly scenario: string;
+  readonly samples: number;
+  readonly dim: number;
+  readonly encoders: { readonly kind: string; readonly image: { id: string; version: string }; readonly text: { id: string; version: string } };
+  readonly stats: EmbedStats;
+  readonly seconds: number;
+}
+
+export async function embedDataset(opts: EmbedDatasetOptions): Promise<EmbedDatasetSummary> {
+  const t0 = performance.now();
+  if (extname(opts.out).toLowerCase() !== '.safetensors') {
+    throw new InputError(`${opts.out}: the embedding set is written as safetensors; give a path ending in .safetensors`);
+  }
+  const samples = await loadDataset(opts.dataset, opts.split ? { split: opts.split } : {});
+  const responses = readAnswerFile(opts.responses);
+  const references = opts.references ? { records: readAnswerFile(opts.references), file: opts.references } : undefined;
+  const inputs = buildEmbedInputs(samples, opts.dataset, responses, opts.responses, references);
+  const r = await embedInputs(inputs, opts.encoder, { batchSize: opts.batchSize, cache: opts.cache, progress: opts.progress });
+  const scenario = opts.scenario ?? basename(opts.out, extname(opts.out));
+  const encoders = { kind: r.encoders.kind, image: r.encoders.image, text: r.encoders.text };
+  writeEmbeddingSet(opts.out, {
+    xv: r.xv,
+    xt: r.xt,
+    yHat: r.yHat,
+    y: r.y,
+    scenario,
+    sampleIds: r.ids,
+    encoders,
+    extraMetadata: { mllmshift_version: VERSION },
+  });
+  return { out: opts.out, scenario, samples: r.ids.length, dim: r.encoders.dim, encoders, stats: r.stats, seconds: (performance.now() - t0) / 1000 };
+}

@@ -1,0 +1,119 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { readEmbeddingSet } from '../../src/io/embedding-set.js';
+import { runCli } from '../helpers/cli.js';
+import { writeTinyClip, writeTinyXlmr } from './fixtures.js';
+
+let dir: string;
+let env: Record<string, string>;
+
+const jsonl = (rows: object[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
+
+function dataset(name: string, rows: { id: string; image: string; question: string; ref: string }[]): string {
+  const d = join(dir, name);
+  mkdirSync(d, { recursive: true });
+  writeFileSync(join(d, 'samples.jsonl'), jsonl(rows.map((r) => ({ id: r.id, image: r.image, question: r.question, reference_answer: r.ref }))));
+  writeFileSync(join(d, 'manifest.json'), JSON.stringify({ name }));
+  return d;
+}
+
+function answers(name: string, rows: [string, string][]): string {
+  const p = join(dir, name);
+  writeFileSync(p, jsonl(rows.map(([id, text]) => ({ question_id: id, prompt: 'p', text, answer_id: 'x', model_id: 'm', metadata: {} }))));
+  return p;
+}
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'mllmshift-embed-cli-'));
+  env = { MLLMSHIFT_CACHE_DIR: join(dir, 'cache'), HF_HUB_OFFLINE: '1' };
+  const ds = dataset('coco', [
+    { id: '0', image: 'a.png', question: 'What is in the picture?', ref: 'A red square.' },
+    { id: '1', image: 'a.png', question: 'Describe the colours.', ref: 'Mostly red.' },
+    { id: '2', image: 'b.jpg', question: 'What is in the picture?', ref: 'A blue square.' },
+  ]);
+  await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 200, g: 30, b: 30 } } }).png().toFile(join(ds, 'a.png'));
+  await sharp({ create: { width: 50, height: 80, channels: 3, background: { r: 30, g: 30, b: 200 } } }).jpeg().toFile(join(ds, 'b.jpg'));
+  answers('answers.jsonl', [['0', 'the cat sat'], ['1', 'red and a mat'], ['2', 'a dog'], ['99', 'extra']]);
+  const bad = dataset('bad', [{ id: 'q5', image: 'broken.png', question: 'q', ref: 'r' }]);
+  writeFileSync(join(bad, 'broken.png'), Buffer.from('definitely not a png'));
+  writeTinyClip(join(dir, 'models', 'Xenova', 'clip-vit-base-patch32'), 6, 2);
+  writeTinyXlmr(join(dir, 'models', 'xlm-roberta-base'));
+});
+
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('embed --encoders builtin writes a valid embedding set; a second run is served from the cache', () => {
+  const out = join(dir, 'llava_bench_coco.safetensors');
+  const args = ['embed', '--dataset', join(dir, 'coco'), '--responses', join(dir, 'answers.jsonl'), '--out', out, '--encoders', 'builtin', '--json', '--batch-size', '2'];
+  const r = runCli(args, env);
+  assert.equal(r.code, 0, r.stderr);
+  const s = JSON.parse(r.stdout);
+  assert.deepEqual(s.stats.images, { distinct: 2, cached: 0, encoded: 2 });
+  const set = readEmbeddingSet(out);
+  assert.equal(set.xv.rows, 3);
+  assert.equal(set.xv.cols, 768);
+  assert.equal(set.metadata.format, 'mllmshift.embedding-set/1');
+  assert.equal(set.metadata.scenario, 'llava_bench_coco');
+  assert.deepEqual(set.sampleIds, ['0', '1', '2']);
+  assert.deepEqual(JSON.parse(set.metadata.encoders).text, { id: 'builtin-text-hashed-ngrams', version: '1' });
+  const again = runCli(args, env);
+  assert.equal(again.code, 0, again.stderr);
+  const s2 = JSON.parse(again.stdout);
+  assert.equal(s2.stats.images.encoded + s2.stats.texts.encoded, 0);
+  assert.deepEqual(readEmbeddingSet(out).y.data, set.y.data);
+  const nocache = JSON.parse(runCli([...args, '--no-cache'], env).stdout);
+  assert.equal(nocache.stats.images.encoded, 2);
+});
+
+test('embed --encoders paper with a --model-dir runs CLIP + XLM-R and records both', () => {
+  const out = join(dir, 'paper.safetensors');
+  writeTinyXlmr(join(dir, 'models6', 'xlm-roberta-base'), { dim: 6 });
+  writeTinyClip(join(dir, 'models6', 'Xenova', 'clip-vit-base-patch32'), 6, 2);
+  const r = runCli(['embed', '--dataset', join(dir, 'coco'), '--responses', join(dir, 'answers.jsonl'), '--out', out, '--encoders', 'paper', '--model-dir', join(dir, 'models6'), '--threads', '1'], env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /3 samples, dim 6, encoders paper/);
+  const set = readEmbeddingSet(out);
+  const enc = JSON.parse(set.metadata.encoders);
+  assert.equal(enc.image.id, 'clip-vit-b32-patch-mean');
+  assert.equal(enc.text.id, 'xlm-roberta-base-embedding-mean');
+  assert.match(enc.text.version, /^e5\.1;max=512;weights=/);
+  // Samples 0 and 1 share an image.
+  assert.deepEqual(set.xv.data.subarray(0, 6), set.xv.data.subarray(6, 12));
+});
+
+test('bad input exits 2 naming the file or id', () => {
+  const base = ['embed', '--encoders', 'builtin', '--out', join(dir, 'x.safetensors'), '--quiet'];
+  const corrupt = runCli([...base, '--dataset', join(dir, 'bad'), '--responses', answers('q5.jsonl', [['q5', 'fine']])], env);
+  assert.equal(corrupt.code, 2);
+  assert.match(corrupt.stderr, /sample q5: .*broken\.png: cannot decode image/);
+  const missing = runCli([...base, '--dataset', join(dir, 'coco'), '--responses', answers('partial.jsonl', [['0', 'a'], ['2', 'b']])], env);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /partial\.jsonl: no response for 1 sample\(s\) \(question_id 1\)/);
+  const empty = runCli([...base, '--dataset', join(dir, 'coco'), '--responses', answers('empty.jsonl', [['0', 'a'], ['1', '   '], ['2', 'b']])], env);
+  assert.equal(empty.code, 2);
+  assert.match(empty.stderr, /empty\.jsonl:2: empty response "text" for question_id 1/);
+  const usage = runCli([...base, '--dataset', join(dir, 'coco'), '--responses', join(dir, 'answers.jsonl'), '--batch-size', '0'], env);
+  assert.equal(usage.code, 2);
+  assert.match(usage.stderr, /--batch-size must be a positive integer/);
+  const offline = runCli(['embed', '--encoders', 'paper', '--dataset', join(dir, 'coco'), '--responses', join(dir, 'answers.jsonl'), '--out', join(dir, 'y.safetensors'), '--model-dir', join(dir, 'empty-models')], env);
+  assert.equal(offline.code, 2);
+  assert.match(offline.stderr, /CLIP ViT-B\/32 vision tower \(ONNX\) not found/);
+  assert.match(offline.stderr, /resolve\/main\/onnx\/vision_model\.onnx/);
+  assert.match(offline.stderr, /mllmshift models pull --model-dir/);
+});
+
+test('models status shows where each model resolves, or what to download', () => {
+  const r = runCli(['models', 'status', '--model-dir', join(dir, 'models'), '--json'], env);
+  assert.equal(r.code, 0, r.stderr);
+  const s = JSON.parse(r.stdout);
+  assert.equal(s.models[0].found, join(dir, 'models', 'Xenova', 'clip-vit-base-patch32'));
+  assert.equal(s.models[1].found, join(dir, 'models', 'xlm-roberta-base'));
+  const miss = runCli(['models', 'status', '--model-dir', join(dir, 'nothing')], env);
+  assert.equal(miss.code, 0);
+  assert.match(miss.stdout, /xlmr: .*MISSING/);
+  assert.match(miss.stdout, /FacebookAI\/xlm-roberta-base\/resolve\/main\/model\.safetensors/);
+});
