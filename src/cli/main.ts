@@ -8,6 +8,8 @@ import { reportFailure } from './run-action.js';
 import { VERSION } from '../version.js';
 import { register as registerEmi } from './emi.js';
 import { register as registerEmid } from './emid.js';
+import { register as registerInfer } from './infer.js';
+import { register as registerJudge } from './judge.js';
 
 const program = new Command();
 program
@@ -19,6 +21,8 @@ program
 
 registerEmi(program);
 registerEmid(program);
+registerInfer(program);
+registerJudge(program);
 
 try {
   await program.parseAsync(process.argv);

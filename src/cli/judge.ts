@@ -1,0 +1,149 @@
+/**
+ * `mllmshift judge --dataset DIR --answers FILE --judge-model NAME --base-url URL --out FILE`:
+ * the LLaVA-Bench LLM judge over a model's answers (resumable), and
+ * `mllmshift judge summarize FILE… [--json]`: relative preference score, win rate, failed
+ * judgments and bootstrap intervals per category.
+ */
+import type { Command } from 'commander';
+import { InputError, UsageError } from '../errors.js';
+import { loadDataset } from '../data/load.js';
+import { readAnswerFile, type ResponseRecord } from '../data/responses.js';
+import { judgeAnswers, type JudgeSummary } from '../llm/judge.js';
+import { formatReviewsSummary, readReviewFile, summarizeReviews } from '../llm/summary.js';
+import {
+  addEndpointOptions, endpointCache, endpointClient, failureError, nonNegativeNumber, onInterrupt, positiveInt, progressPrinter,
+  type EndpointOptions,
+} from './infer.js';
+import { parseNonNegativeInt } from './options.js';
+import { printJson, runAction } from './run-action.js';
+
+interface JudgeCliOptions extends EndpointOptions {
+  dataset?: string;
+  split?: string;
+  answers?: string;
+  references?: string;
+  judgeModel?: string;
+  out?: string;
+  bothOrders?: boolean;
+  maxTokens: string;
+  temperature: string;
+  parseRetries: string;
+  retryFailed?: boolean;
+  json?: boolean;
+}
+
+interface SummarizeCliOptions {
+  resamples: string;
+  seed: string;
+  level: string;
+  json?: boolean;
+}
+
+function answersById(file: string): Map<string, ResponseRecord> {
+  return new Map(readAnswerFile(file).map((r) => [r.questionId, r]));
+}
+
+export function register(program: Command): void {
+  const judge = program
+    .command('judge')
+    .description('score a model\'s answers against reference answers with an LLM judge (LLaVA-Bench protocol; resumable)')
+    .option('--dataset <path>', 'data set the answers are for (questions, reference answers, categories, context)')
+    .option('--split <name>', 'parquet split (scenario) when the data set has several')
+    .option('--answers <file>', 'the model\'s answer file (LLaVA JSONL, e.g. from `mllmshift infer`)')
+    .option('--references <file>', 'reference answers as a LLaVA answer file (default: the data set\'s reference answers)')
+    .option('--judge-model <name>', 'judge model name sent to the endpoint')
+    .option('--out <file>', 'reviews file (JSONL) to write or resume')
+    .option('--both-orders', 'also judge with the answers swapped and average the two verdicts (cancels position bias)');
+  addEndpointOptions(judge, '4')
+    .option('--max-tokens <n>', 'max_tokens of each judge reply', '1024')
+    .option('--temperature <t>', 'judge sampling temperature', '0.2')
+    .option('--parse-retries <n>', 'extra requests when a reply does not start with two scores', '2')
+    .option('--retry-failed', 'judge again the items whose earlier judgment could not be parsed')
+    .option('--json', 'print one JSON document on stdout')
+    .action(runAction(async (opts: JudgeCliOptions) => {
+      for (const [key, flag] of [['dataset', '--dataset'], ['answers', '--answers'], ['judgeModel', '--judge-model'], ['out', '--out']] as const) {
+        if (!opts[key]) throw new UsageError(`${flag} is required`);
+      }
+      const client = endpointClient(opts);
+      const samples = await loadDataset(opts.dataset!, opts.split ? { split: opts.split } : {});
+      const answers = answersById(opts.answers!);
+      const references = opts.references ? answersById(opts.references) : undefined;
+      const cache = endpointCache(opts);
+      const outPath = opts.out!;
+      let saved = 0;
+      const stopInterrupt = onInterrupt(() => `${saved} of ${samples.length} reviews are saved in ${outPath}; rerun the same command to continue`);
+      const print = progressPrinter('judge');
+      let summary: JudgeSummary;
+      try {
+        summary = await judgeAnswers({
+          samples,
+          answers,
+          references,
+          client,
+          judgeModel: opts.judgeModel!,
+          outPath,
+          cache,
+          bothOrders: opts.bothOrders ?? false,
+          maxTokens: positiveInt(opts.maxTokens, '--max-tokens'),
+          temperature: nonNegativeNumber(opts.temperature, '--temperature'),
+          parseRetries: parseNonNegativeInt(opts.parseRetries, '--parse-retries'),
+          retryFailed: opts.retryFailed ?? false,
+          onProgress: (p) => {
+            saved = p.done;
+            print(p.done, p.total, ` judged (${p.unparsable} unparsable, ${p.failed} failed)`);
+          },
+        });
+      } finally {
+        stopInterrupt();
+        cache?.close();
+      }
+      const result = {
+        out: summary.outPath,
+        total: summary.total,
+        resumed: summary.resumed,
+        written: summary.written,
+        unparsable: summary.unparsable,
+        parseRetries: summary.parseRetries,
+        failed: summary.failures,
+      };
+      if (opts.json) printJson(result);
+      else {
+        process.stderr.write(
+          `judge: ${summary.resumed + summary.written}/${summary.total} reviews in ${summary.outPath} `
+          + `(${summary.resumed} already there, ${summary.written} new; ${summary.unparsable} could not be scored`
+          + `${summary.unparsable > 0 ? ', see their "error" field; --retry-failed judges them again' : ''})\n`,
+        );
+      }
+      if (summary.failures.length > 0) throw failureError(summary.failures, summary.total, 'judge requests', summary.stoppedEarly);
+    }));
+
+  judge
+    .command('summarize')
+    .description('relative preference score, win rate, failed count and bootstrap CIs of review files, per category')
+    .argument('<files...>', 'reviews JSONL files (ours or LLaVA\'s)')
+    .option('--resamples <n>', 'bootstrap resamples (0: no intervals)', '2000')
+    .option('--seed <n>', 'bootstrap seed', '0')
+    .option('--level <p>', 'confidence level', '0.95')
+    .option('--json', 'print one JSON document on stdout')
+    .action(runAction((files: string[], opts: SummarizeCliOptions) => {
+      // `judge summarize FILE --json`: commander hands a flag that both commands define to the parent.
+      const json = opts.json === true || judge.opts().json === true;
+      const resamples = parseNonNegativeInt(opts.resamples, '--resamples');
+      const seed = parseNonNegativeInt(opts.seed, '--seed');
+      const level = Number(opts.level);
+      if (!(level > 0 && level < 1)) throw new UsageError(`--level must be in (0, 1), got "${opts.level}"`);
+      const summaries = files.map((file) => {
+        const reviews = readReviewFile(file);
+        if (reviews.reviews.length === 0) throw new InputError(`${file}: no reviews`);
+        return { file, incompleteLastLine: reviews.torn, ...summarizeReviews(reviews.reviews, { resamples, seed, level }) };
+      });
+      for (const s of summaries) {
+        if (s.incompleteLastLine) process.stderr.write(`mllmshift: ${s.file}: the last line is incomplete (is the judge still running?); it is ignored\n`);
+      }
+      if (json) {
+        printJson({ files: summaries });
+        return;
+      }
+      process.stdout.write(`${summaries.map((s) => formatReviewsSummary(s.file, s)).join('\n\n')}\n`);
+    }));
+}
