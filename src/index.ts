@@ -36,3 +36,14 @@ export { JUDGE_SYSTEM_PROMPT, judgeAnswers, judgeMessages, judgeRule, parseJudge
 export type { JudgeItem, JudgeOptions, JudgeProgress, JudgeSummary, ReviewRecord } from './llm/judge.js';
 export { formatReviewsSummary, pyRound, readReviewFile, summarizeReviews } from './llm/summary.js';
 export type { CategorySummary, ReviewFile, ReviewsSummary, ScoredReview, SummaryOptions } from './llm/summary.js';
+export { combineEncoders, type Encoder, type EncoderIdentity, type ImageEncoder, type TextEncoder } from './encode/encoder.js';
+export { decodeImage, rgbImage, type RgbImage } from './encode/image.js';
+export { CLIP_IMAGE_SIZE, CLIP_MEAN, CLIP_STD, clipPreprocess, clipPreprocessInto, resizeBicubicCrop, shortestSideSize } from './encode/clip-preprocess.js';
+export { CLIP_ENCODER_ID, ClipImageEncoder, patchMeanPool, type ClipLoadOptions } from './encode/clip.js';
+export { XLMR_ENCODER_ID, XLMR_MAX_LENGTH, XlmrEmbeddingEncoder, embeddingLayerMean, loadXlmrTokenizer, wrapAndTruncate, type XlmrLoadOptions, type XlmrTokenizer } from './encode/xlmr.js';
+export { BUILTIN_DIM, BuiltinImageEncoder, BuiltinTextEncoder } from './encode/builtin.js';
+export { EmbeddingCache, imageKey, textKey, type Modality } from './encode/cache.js';
+export { buildEmbedInputs, builtinEncoder, embedInputs, loadEncoder, paperEncoder } from './encode/embed.js';
+export type { EmbedInput, EmbedOptions, EmbedResult, EmbedStats, EncoderChoice, LoadEncoderOptions } from './encode/embed.js';
+export { embedDataset, type EmbedDatasetOptions, type EmbedDatasetSummary } from './encode/embed-dataset.js';
+export { PAPER_MODELS, defaultCacheDir, defaultModelsDir, findModel, modelSpec, pullModel, type ModelSpec, type PullOptions } from './encode/models.js';
