@@ -10,6 +10,8 @@ import { register as registerEmi } from './emi.js';
 import { register as registerEmid } from './emid.js';
 import { register as registerInfer } from './infer.js';
 import { register as registerJudge } from './judge.js';
+import { register as registerEmbed } from './embed.js';
+import { register as registerModels } from './models.js';
 
 const program = new Command();
 program
@@ -23,6 +25,8 @@ registerEmi(program);
 registerEmid(program);
 registerInfer(program);
 registerJudge(program);
+registerEmbed(program);
+registerModels(program);
 
 try {
   await program.parseAsync(process.argv);
