@@ -146,8 +146,11 @@ test('unparsable replies are retried, then written as failed and never scored; -
   }
 });
 
-test('missing answers or references are input errors', async () => {
+test('missing answers or references are input errors; extra answers are ignored', async () => {
   const out = join(tempDir(), 'reviews.jsonl');
+  const extra = new Map([...answers, ['99', { questionId: '99', text: 'not in this split', line: 7 }]]);
+  const subset = await judgeAnswers({ samples: samples.slice(0, 2), answers: extra, client: client(), judgeModel: 'j', outPath: join(tempDir(), 'r.jsonl') });
+  assert.equal(subset.written, 2, 'answers to questions outside the data set are ignored');
   const partial = new Map([...answers].slice(0, 4));
   await assert.rejects(judgeAnswers({ samples, answers: partial, client: client(), judgeModel: 'j', outPath: out }), (e: unknown) => e instanceof InputError && /no answer for 2 of 6 samples \(first: 4\)/.test(e.message));
   const noRef = samples.map((s) => ({ ...s, referenceAnswer: undefined }));
