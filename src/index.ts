@@ -47,3 +47,7 @@ export { buildEmbedInputs, builtinEncoder, embedInputs, loadEncoder, paperEncode
 export type { EmbedInput, EmbedOptions, EmbedResult, EmbedStats, EncoderChoice, LoadEncoderOptions } from './encode/embed.js';
 export { embedDataset, type EmbedDatasetOptions, type EmbedDatasetSummary } from './encode/embed-dataset.js';
 export { PAPER_MODELS, defaultCacheDir, defaultModelsDir, findModel, modelSpec, pullModel, type ModelSpec, type PullOptions } from './encode/models.js';
+export * from './core/estimators/index.js';
+export * from './core/bootstrap.js';
+export { onnxClubBackend, clubTrainOnnxModel } from './accel/club-train.js';
+export * from './pipeline/train-estimator.js';

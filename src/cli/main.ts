@@ -8,6 +8,8 @@ import { reportFailure } from './run-action.js';
 import { VERSION } from '../version.js';
 import { register as registerEmi } from './emi.js';
 import { register as registerEmid } from './emid.js';
+import { register as registerMi } from './mi.js';
+import { register as registerTrainEstimator } from './train-estimator.js';
 import { register as registerInfer } from './infer.js';
 import { register as registerJudge } from './judge.js';
 import { register as registerEmbed } from './embed.js';
@@ -23,6 +25,8 @@ program
 
 registerEmi(program);
 registerEmid(program);
+registerMi(program);
+registerTrainEstimator(program);
 registerInfer(program);
 registerJudge(program);
 registerEmbed(program);

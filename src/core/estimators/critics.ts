@@ -1,0 +1,250 @@
+/**
+ * Variational MI estimators that train a critic f(x, y) and evaluate a bound on the B×B score
+ * matrix S_ij = f(x_i, y_j) of a batch (diagonal: joint pairs; off-diagonal: pairs from the
+ * product of marginals). The critic is separable, f(x, y) = g(x)ᵀh(y) with MLPs g and h
+ * (Poole et al. 2019, "On variational bounds of MI"), so a batch costs two MLP passes and one
+ * B×B product. Objectives (values in nats, maximised in training):
+ * - InfoNCE (van den Oord et al. 2018): mean_i [S_ii − log Σ_j e^{S_ij}] + log B ≤ log B.
+ * - NWJ (Nguyen, Wainwright & Jordan 2010): mean_i S_ii − e⁻¹·mean_{i≠j} e^{S_ij}.
+ * - MINE (Belghazi et al. 2018): the Donsker–Varadhan bound mean_i S_ii − log mean_{i≠j} e^{S_ij},
+ *   trained with the moving-average correction of the gradient of the log term (EMA rate α).
+ * - SMILE (Song & Ermon 2020): mean_i S_ii − log mean_{i≠j} e^{clip(S_ij, −τ, τ)}; trained, as
+ *   in the authors' code, with the gradient of the Jensen–Shannon (f-GAN) bound.
+ * NWJ and MINE have variance growing like e^I (Song & Ermon): their spread at high MI is the
+ * estimator's nature, not a defect.
+ * The rows are shuffled and split: the critic trains on one part and the bound is evaluated on
+ * disjoint batches of the other; the reported MI is the mean over evaluation batches and the
+ * interval a bootstrap over those batch values.
+ */
+import { bootstrapMean } from '../bootstrap.js';
+import type { Matrix } from '../matrix.js';
+import { Rng } from '../random.js';
+import { Adam, gatherRows, mlp, mlpBackward, mlpForward, mlpParams, zeroGrad, type Mlp } from './mlp.js';
+import { logSumExp } from './special.js';
+import { applyStandardize, columnStats } from './standardize.js';
+import { checkPaired, type EstimateOptions, type MiEstimate, type MiEstimator } from './types.js';
+
+export type CriticObjective = 'infonce' | 'nwj' | 'mine' | 'smile';
+
+export interface CriticParams {
+  /** Batch size B (rows per score matrix). Default 64. */
+  readonly batchSize: number;
+  /** Training steps (one batch each). Default 2000. */
+  readonly steps: number;
+  /** Adam learning rate. Default 5e-4. */
+  readonly lr: number;
+  /** Width of the hidden layers of g and h. Default 128. */
+  readonly hidden: number;
+  /** Hidden layers of g and h. Default 2. */
+  readonly layers: number;
+  /** Embedding size of g(x) and h(y). Default 32. */
+  readonly embed: number;
+  /** Share of rows held out for evaluation. Default 0.5. */
+  readonly testFraction: number;
+  /** SMILE clip τ. Default 5. */
+  readonly tau: number;
+  /** MINE moving-average rate α. Default 0.01. */
+  readonly emaRate: number;
+}
+
+export const CRITIC_DEFAULTS: CriticParams = { batchSize: 64, steps: 2000, lr: 5e-4, hidden: 128, layers: 2, embed: 32, testFraction: 0.5, tau: 5, emaRate: 0.01 };
+
+/** Value of the objective's bound on a B×B score matrix (row-major). */
+export function boundValue(objective: CriticObjective, s: Float64Array, b: number, tau = CRITIC_DEFAULTS.tau): number {
+  let diag = 0;
+  for (let i = 0; i < b; i++) diag += s[i * b + i];
+  diag /= b;
+  if (objective === 'infonce') {
+    let v = 0;
+    for (let i = 0; i < b; i++) v += s[i * b + i] - logSumExp(s, i * b, (i + 1) * b);
+    return v / b + Math.log(b);
+  }
+  const off = offDiagonal(s, b, objective === 'smile' ? tau : Infinity);
+  const logMeanExp = logSumExp(off) - Math.log(off.length);
+  if (objective === 'nwj') return diag - Math.exp(logMeanExp - 1);
+  return diag - logMeanExp;
+}
+
+function offDiagonal(s: Float64Array, b: number, clip: number): Float64Array {
+  const off = new Float64Array(b * (b - 1));
+  let k = 0;
+  for (let i = 0; i < b; i++) for (let j = 0; j < b; j++) if (i !== j) off[k++] = Math.max(-clip, Math.min(clip, s[i * b + j]));
+  return off;
+}
+
+const softplus = (v: number): number => (v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v)));
+const sigmoid = (v: number): number => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)));
+
+/** The Jensen–Shannon (f-GAN) bound SMILE trains with: −mean softplus(−S_ii) − mean_{i≠j} softplus(S_ij). */
+export function jsFganValue(s: Float64Array, b: number): number {
+  let a = 0;
+  let c = 0;
+  for (let i = 0; i < b; i++) for (let j = 0; j < b; j++) {
+    if (i === j) a += softplus(-s[i * b + i]);
+    else c += softplus(s[i * b + j]);
+  }
+  return -a / b - c / (b * (b - 1));
+}
+
+/**
+ * Gradient of the training loss (−objective) with respect to the scores. `logEma` is MINE's
+ * running log-mean of e^{S_ij} over off-diagonal pairs (updated in place, entry 0).
+ */
+export function scoreGradient(objective: CriticObjective, s: Float64Array, b: number, params: CriticParams, logEma: Float64Array): Float64Array {
+  const g = new Float64Array(b * b);
+  const offCount = b * (b - 1);
+  if (objective === 'infonce') {
+    for (let i = 0; i < b; i++) {
+      const lse = logSumExp(s, i * b, (i + 1) * b);
+      for (let j = 0; j < b; j++) g[i * b + j] = Math.exp(s[i * b + j] - lse) / b;
+      g[i * b + i] -= 1 / b;
+    }
+    return g;
+  }
+  if (objective === 'smile') {
+    for (let i = 0; i < b; i++) for (let j = 0; j < b; j++) {
+      g[i * b + j] = i === j ? -sigmoid(-s[i * b + i]) / b : sigmoid(s[i * b + j]) / offCount;
+    }
+    return g;
+  }
+  let logDenominator = 1; // NWJ: e^{S − 1}
+  if (objective === 'mine') {
+    const cur = logSumExp(offDiagonal(s, b, Infinity)) - Math.log(offCount);
+    const a = params.emaRate;
+    logEma[0] = Number.isFinite(logEma[0]) ? logSumExp([Math.log(1 - a) + logEma[0], Math.log(a) + cur]) : cur;
+    logDenominator = logEma[0];
+  }
+  for (let i = 0; i < b; i++) for (let j = 0; j < b; j++) {
+    g[i * b + j] = i === j ? -1 / b : Math.exp(s[i * b + j] - logDenominator) / offCount;
+  }
+  return g;
+}
+
+/** A separable critic: g(x) and h(y), MLPs with ReLU. */
+export interface SeparableCritic {
+  readonly g: Mlp;
+  readonly h: Mlp;
+}
+
+export function separableCritic(dx: number, dy: number, params: CriticParams, rng: Rng): SeparableCritic {
+  const hidden = new Array<number>(params.layers).fill(params.hidden);
+  return { g: mlp([dx, ...hidden, params.embed], 'relu', rng), h: mlp([dy, ...hidden, params.embed], 'relu', rng) };
+}
+
+/** S = g(x)·h(y)ᵀ for b rows each; keeps what the backward pass needs. */
+export function criticScores(c: SeparableCritic, xb: Float64Array, yb: Float64Array, b: number): { s: Float64Array; gx: ReturnType<typeof mlpForward>; hy: ReturnType<typeof mlpForward> } {
+  const gx = mlpForward(c.g, xb, b);
+  const hy = mlpForward(c.h, yb, b);
+  const e = c.g.layers[c.g.layers.length - 1].outDim;
+  const s = new Float64Array(b * b);
+  for (let i = 0; i < b; i++) for (let j = 0; j < b; j++) {
+    let v = 0;
+    for (let t = 0; t < e; t++) v += gx.out[i * e + t] * hy.out[j * e + t];
+    s[i * b + j] = v;
+  }
+  return { s, gx, hy };
+}
+
+/** Gradients of Σ dS_ij·S_ij with respect to the critic's parameters. */
+export function criticBackward(c: SeparableCritic, fw: ReturnType<typeof criticScores>, dS: Float64Array, b: number, grad: SeparableCritic): void {
+  const e = c.g.layers[c.g.layers.length - 1].outDim;
+  const dG = new Float64Array(b * e);
+  const dH = new Float64Array(b * e);
+  for (let i = 0; i < b; i++) for (let j = 0; j < b; j++) {
+    const d = dS[i * b + j];
+    if (d === 0) continue;
+    for (let t = 0; t < e; t++) {
+      dG[i * e + t] += d * fw.hy.out[j * e + t];
+      dH[j * e + t] += d * fw.gx.out[i * e + t];
+    }
+  }
+  mlpBackward(c.g, fw.gx.inputs, b, dG, grad.g);
+  mlpBackward(c.h, fw.hy.inputs, b, dH, grad.h);
+}
+
+export interface CriticFit {
+  readonly critic: SeparableCritic;
+  /** Training objective value per step (the bound being maximised, on the training batch). */
+  readonly curve: Float64Array;
+}
+
+/** Train a separable critic on rows `idx` of standardised (x, y). */
+export function trainCritic(objective: CriticObjective, x: Matrix, y: Matrix, idx: Int32Array, params: CriticParams, rng: Rng): CriticFit {
+  const b = params.batchSize;
+  if (idx.length < b) throw new RangeError(`${objective}: ${idx.length} training rows are fewer than the batch size ${b}`);
+  const critic = separableCritic(x.cols, y.cols, params, rng);
+  const all = [...mlpParams(critic.g), ...mlpParams(critic.h)];
+  const adam = new Adam(all, params.lr);
+  const logEma = new Float64Array([NaN]);
+  const curve = new Float64Array(params.steps);
+  const batch = new Int32Array(b);
+  for (let step = 0; step < params.steps; step++) {
+    // A batch of b distinct rows (partial Fisher–Yates over idx).
+    const pool = Int32Array.from(idx);
+    for (let k = 0; k < b; k++) {
+      const j = k + rng.int(pool.length - k);
+      const t = pool[k]; pool[k] = pool[j]; pool[j] = t;
+      batch[k] = pool[k];
+    }
+    const fw = criticScores(critic, gatherRows(x, batch), gatherRows(y, batch), b);
+    curve[step] = objective === 'smile' ? jsFganValue(fw.s, b) : boundValue(objective, fw.s, b, params.tau);
+    const dS = scoreGradient(objective, fw.s, b, params, logEma);
+    const grad: SeparableCritic = { g: zeroGrad(critic.g), h: zeroGrad(critic.h) };
+    criticBackward(critic, fw, dS, b, grad);
+    adam.step([...mlpParams(grad.g), ...mlpParams(grad.h)]);
+  }
+  return { critic, curve };
+}
+
+/** The bound on consecutive disjoint batches of rows `idx` (a trailing partial batch is dropped). */
+export function evaluateCritic(objective: CriticObjective, critic: SeparableCritic, x: Matrix, y: Matrix, idx: Int32Array, params: CriticParams): number[] {
+  const b = params.batchSize;
+  const values: number[] = [];
+  for (let s = 0; s + b <= idx.length; s += b) {
+    const fw = criticScores(critic, gatherRows(x, idx, s, s + b), gatherRows(y, idx, s, s + b), b);
+    values.push(boundValue(objective, fw.s, b, params.tau));
+  }
+  return values;
+}
+
+export function criticEstimator(objective: CriticObjective, params: Partial<CriticParams> = {}): MiEstimator {
+  const p: CriticParams = { ...CRITIC_DEFAULTS, ...params };
+  for (const key of ['batchSize', 'steps', 'hidden', 'layers', 'embed'] as const) {
+    if (!Number.isInteger(p[key]) || p[key] < 1) throw new RangeError(`${objective}: ${key} must be a positive integer, got ${p[key]}`);
+  }
+  if (p.batchSize < 2) throw new RangeError(`${objective}: batchSize must be at least 2`);
+  if (!(p.lr > 0)) throw new RangeError(`${objective}: lr must be positive, got ${p.lr}`);
+  if (!(p.testFraction > 0 && p.testFraction < 1)) throw new RangeError(`${objective}: testFraction must be in (0, 1), got ${p.testFraction}`);
+  if (!(p.tau > 0)) throw new RangeError(`${objective}: tau must be positive, got ${p.tau}`);
+  if (!(p.emaRate > 0 && p.emaRate <= 1)) throw new RangeError(`${objective}: emaRate must be in (0, 1], got ${p.emaRate}`);
+  const shown: Record<string, number> = { ...p };
+  if (objective !== 'smile') delete shown.tau;
+  if (objective !== 'mine') delete shown.emaRate;
+  return {
+    name: objective,
+    params: shown,
+    async estimate(x: Matrix, y: Matrix, options: EstimateOptions = {}): Promise<MiEstimate> {
+      checkPaired(x, y, objective);
+      const n = x.rows;
+      const nTest = Math.floor(n * p.testFraction);
+      if (nTest < p.batchSize || n - nTest < p.batchSize) {
+        throw new RangeError(`${objective}: ${n} rows split ${n - nTest}/${nTest} (testFraction ${p.testFraction}) leave fewer than batchSize ${p.batchSize} rows on one side`);
+      }
+      const rng = new Rng(options.seed ?? 0);
+      const perm = rng.permutation(n);
+      const train = perm.subarray(0, n - nTest);
+      const testIdx = perm.subarray(n - nTest);
+      // Standardise with the training rows' statistics only.
+      const trainX = { rows: train.length, cols: x.cols, data: gatherRows(x, train) };
+      const trainY = { rows: train.length, cols: y.cols, data: gatherRows(y, train) };
+      const xs = applyStandardize(x, columnStats(trainX));
+      const ys = applyStandardize(y, columnStats(trainY));
+      const fit = trainCritic(objective, xs, ys, train, p, rng);
+      const batches = evaluateCritic(objective, fit.critic, xs, ys, testIdx, p);
+      const mi = batches.reduce((a, v) => a + v, 0) / batches.length;
+      const reps = options.bootstrap ?? 0;
+      const ci95 = reps > 0 && batches.length >= 2 ? bootstrapMean(batches, reps, (options.seed ?? 0) ^ 0x2545f491) : null;
+      return { mi, ci95, ciMethod: ci95 ? 'bootstrap-batches' : 'none', n, dx: x.cols, dy: y.cols, batches };
+    },
+  };
+}

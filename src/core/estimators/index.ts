@@ -1,0 +1,65 @@
+/**
+ * The estimator registry: every estimator by name, made from a plain parameter object (as the
+ * command line's `--param k=v` gives it).
+ */
+import { clubEstimator, CLUB_ESTIMATOR_DEFAULTS, type ClubEstimatorHooks } from './club.js';
+import { criticEstimator, CRITIC_DEFAULTS, type CriticObjective } from './critics.js';
+import { gaussianEstimator, GAUSSIAN_DEFAULTS } from './gaussian.js';
+import { ksgEstimator, KSG_DEFAULTS } from './ksg.js';
+import type { MiEstimator } from './types.js';
+
+export const ESTIMATOR_NAMES = ['gaussian', 'ksg', 'infonce', 'nwj', 'mine', 'smile', 'club'] as const;
+export type EstimatorName = (typeof ESTIMATOR_NAMES)[number];
+
+export type ParamValue = number | string | boolean;
+
+/** Default parameters of each estimator (their keys are the accepted parameter names). */
+export function estimatorDefaults(name: EstimatorName): Record<string, ParamValue> {
+  switch (name) {
+    case 'gaussian': return { ...GAUSSIAN_DEFAULTS };
+    case 'ksg': return { ...KSG_DEFAULTS };
+    case 'club': return { ...CLUB_ESTIMATOR_DEFAULTS };
+    default: {
+      const d: Record<string, ParamValue> = { ...CRITIC_DEFAULTS };
+      if (name !== 'smile') delete d.tau;
+      if (name !== 'mine') delete d.emaRate;
+      return d;
+    }
+  }
+}
+
+export function isEstimatorName(s: string): s is EstimatorName {
+  return (ESTIMATOR_NAMES as readonly string[]).includes(s);
+}
+
+/**
+ * Make an estimator. Unknown parameter names and values of the wrong type are errors naming
+ * the accepted keys.
+ */
+export function makeEstimator(name: EstimatorName, params: Record<string, ParamValue> = {}, hooks: ClubEstimatorHooks = {}): MiEstimator {
+  const defaults = estimatorDefaults(name);
+  for (const [k, v] of Object.entries(params)) {
+    if (!(k in defaults)) throw new RangeError(`${name}: unknown parameter "${k}"; accepted: ${Object.keys(defaults).join(', ')}`);
+    const want = typeof defaults[k];
+    const ok = typeof v === want || (name === 'gaussian' && k === 'shrinkage' && v === 'ledoit-wolf');
+    if (!ok) throw new RangeError(`${name}: parameter "${k}" must be a ${want}, got ${JSON.stringify(v)}`);
+  }
+  switch (name) {
+    case 'gaussian': return gaussianEstimator(params as never);
+    case 'ksg': return ksgEstimator(params as never);
+    case 'club': return clubEstimator(params as never, hooks);
+    default: return criticEstimator(name as CriticObjective, params as never);
+  }
+}
+
+export * from './types.js';
+export * from './gaussian.js';
+export * from './ksg.js';
+export * from './kdtree.js';
+export * from './critics.js';
+export * from './club.js';
+export * from './club-train.js';
+export * from './tasks.js';
+export * from './standardize.js';
+export * from './special.js';
+export { Adam, mlp, mlpForward, mlpBackward, type Mlp, type Activation } from './mlp.js';
