@@ -11,6 +11,7 @@ import { analyseEmid } from '../pipeline/estimate.js';
 import { emidResultsJson } from '../report/results-json.js';
 import { fmt, renderTable } from '../report/table.js';
 import { clubMomentsFn } from '../accel/club-moments.js';
+import { gemmBackend } from '../accel/cross-products.js';
 
 interface EmidCliOptions {
   id: string;
@@ -41,7 +42,7 @@ export function register(program: Command): void {
         const seen = new Map<string, string>();
         const [id] = loadSets([opts.id], ckpt, seen);
         const oods = loadSets(opts.ood, ckpt, seen);
-        const analysis = await analyseEmid(id, oods, ckpt.network, { ...bound, seed, moments: await clubMomentsFn(ckpt.network) });
+        const analysis = await analyseEmid(id, oods, ckpt.network, { ...bound, seed, moments: await clubMomentsFn(ckpt.network), gemm: await gemmBackend() });
         const json = emidResultsJson(analysis, opts.estimator);
         if (opts.json) {
           printJson(json);

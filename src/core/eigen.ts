@@ -1,8 +1,8 @@
 /**
  * Eigenvalues of a real symmetric matrix, float64, values only:
  * Householder reduction to tridiagonal form followed by the implicit QL algorithm with
- * Wilkinson-style shifts (Wilkinson & Reinsch, Handbook for Automatic Computation II, tred2/tql1;
- * Numerical Recipes §11.2–11.3). O(n³) for the reduction, O(n²) for QL.
+ * Wilkinson-style shifts (Wilkinson & Reinsch, Handbook for Automatic Computation II, tql1;
+ * Golub & Van Loan §8.3). (4/3)·n³ flops for the reduction, O(n²) for QL.
  *
  * Input is the row-major n×n matrix; only its lower triangle is read. The input is not modified.
  */
@@ -22,61 +22,68 @@ export function symmetricEigenvalues(a: Float64Array, n: number): Float64Array {
 }
 
 /**
- * Householder tridiagonalisation (values only). On return d holds the diagonal and e the
- * sub-diagonal in e[1..n-1] (e[0] = 0). Works in place on z (lower triangle, row-major).
+ * Householder tridiagonalisation, values only (the lower variant of LAPACK's dsytd2, Golub &
+ * Van Loan §8.3.1): for i = 0..n−3 a reflector H = I − τ·v·vᵀ annihilates A[i+2:, i], and the
+ * trailing block is updated as A₂₂ ← A₂₂ − v·wᵀ − w·vᵀ with p = τ·A₂₂·v, w = p − (τ/2)(pᵀv)·v.
+ * Only the lower triangle is read and written, always along rows (contiguous memory): the
+ * symmetric product A₂₂·v walks each row once and scatters its transpose contribution.
+ * On return d is the diagonal and e[k] the sub-diagonal entry between k and k+1.
  */
-function tridiagonalize(z: Float64Array, n: number, d: Float64Array, e: Float64Array): void {
-  for (let i = n - 1; i > 0; i--) {
-    const l = i - 1;
-    const ri = i * n;
-    let h = 0;
-    if (l > 0) {
-      let scale = 0;
-      for (let k = 0; k <= l; k++) scale += Math.abs(z[ri + k]);
-      if (scale === 0) {
-        e[i] = z[ri + l];
-      } else {
-        for (let k = 0; k <= l; k++) {
-          z[ri + k] /= scale;
-          h += z[ri + k] * z[ri + k];
-        }
-        let f = z[ri + l];
-        const g = f >= 0 ? -Math.sqrt(h) : Math.sqrt(h);
-        e[i] = scale * g;
-        h -= f * g;
-        z[ri + l] = f - g;
-        f = 0;
-        for (let j = 0; j <= l; j++) {
-          const rj = j * n;
-          // g = (A·u)_j using the lower triangle only.
-          let gg = 0;
-          for (let k = 0; k <= j; k++) gg += z[rj + k] * z[ri + k];
-          for (let k = j + 1; k <= l; k++) gg += z[k * n + j] * z[ri + k];
-          e[j] = gg / h;
-          f += e[j] * z[ri + j];
-        }
-        const hh = f / (h + h);
-        for (let j = 0; j <= l; j++) {
-          const fj = z[ri + j];
-          const gj = (e[j] -= hh * fj);
-          const rj = j * n;
-          for (let k = 0; k <= j; k++) z[rj + k] -= fj * e[k] + gj * z[ri + k];
-        }
-      }
-    } else {
-      e[i] = z[ri + l];
+function tridiagonalize(a: Float64Array, n: number, d: Float64Array, e: Float64Array): void {
+  const v = new Float64Array(n);
+  const p = new Float64Array(n);
+  for (let i = 0; i < n - 2; i++) {
+    const m = n - i - 1;
+    const alpha = a[(i + 1) * n + i];
+    let xnorm2 = 0;
+    for (let k = i + 2; k < n; k++) xnorm2 += a[k * n + i] * a[k * n + i];
+    d[i] = a[i * n + i];
+    if (xnorm2 === 0) {
+      e[i] = alpha;
+      continue;
     }
-    d[i] = h;
+    const beta = alpha >= 0 ? -Math.sqrt(alpha * alpha + xnorm2) : Math.sqrt(alpha * alpha + xnorm2);
+    const tau = (beta - alpha) / beta;
+    const scale = 1 / (alpha - beta);
+    v[0] = 1;
+    for (let k = 1; k < m; k++) v[k] = a[(i + 1 + k) * n + i] * scale;
+    e[i] = beta;
+    // p = τ·A₂₂·v from the lower triangle, row by row.
+    p.fill(0, 0, m);
+    for (let r = 0; r < m; r++) {
+      const row = (i + 1 + r) * n + i + 1;
+      const vr = v[r];
+      let s = 0;
+      for (let c = 0; c < r; c++) {
+        const x = a[row + c];
+        s += x * v[c];
+        p[c] += x * vr;
+      }
+      p[r] += s + a[row + r] * vr;
+    }
+    let pv = 0;
+    for (let k = 0; k < m; k++) {
+      p[k] *= tau;
+      pv += p[k] * v[k];
+    }
+    const half = 0.5 * tau * pv;
+    for (let k = 0; k < m; k++) p[k] -= half * v[k];
+    // A₂₂ ← A₂₂ − v·wᵀ − w·vᵀ (w is now in p), lower triangle.
+    for (let r = 0; r < m; r++) {
+      const row = (i + 1 + r) * n + i + 1;
+      const vr = v[r];
+      const wr = p[r];
+      for (let c = 0; c <= r; c++) a[row + c] -= vr * p[c] + wr * v[c];
+    }
   }
-  e[0] = 0;
-  // Values only: the diagonal of the reduced matrix.
-  for (let i = 0; i < n; i++) d[i] = z[i * n + i];
+  d[n - 2] = a[(n - 2) * n + n - 2];
+  e[n - 2] = a[(n - 1) * n + n - 2];
+  d[n - 1] = a[(n - 1) * n + n - 1];
+  e[n - 1] = 0;
 }
 
-/** Implicit QL on a symmetric tridiagonal matrix (d diagonal, e sub-diagonal in e[1..]). */
+/** Implicit QL on a symmetric tridiagonal matrix (d diagonal, e[k] between k and k+1). */
 function tql1(d: Float64Array, e: Float64Array, n: number): void {
-  for (let i = 1; i < n; i++) e[i - 1] = e[i];
-  e[n - 1] = 0;
   for (let l = 0; l < n; l++) {
     let iter = 0;
     let m: number;

@@ -13,7 +13,7 @@
  * (w = 1), which is what the authors' code does (weights n_A : n_B).
  */
 import { symmetricEigenvalues } from './eigen.js';
-import { gram, mirrorLower, scatter } from './linalg.js';
+import { crossProducts, gram, mirrorLower, scatter } from './linalg.js';
 import { normalizeRows, type Matrix } from './matrix.js';
 
 export type JsdMixture = 'equal' | 'sample-weighted';
@@ -80,15 +80,10 @@ function mixtureEntropy(a: RepresentationSet, b: RepresentationSet, wa: number, 
       for (let j = 0; j < b.n; j++) g[(a.n + i) * m + a.n + j] = wb * gb[i * b.n + j];
     }
     const c = Math.sqrt(wa * wb);
-    const ad = a.rows.data;
-    const bd = b.rows.data;
+    const ba = crossProducts(b.rows, a.rows);
     for (let i = 0; i < b.n; i++) {
-      const bo = i * d;
       for (let j = 0; j < a.n; j++) {
-        const ao = j * d;
-        let s = 0;
-        for (let t = 0; t < d; t++) s += bd[bo + t] * ad[ao + t];
-        s *= c;
+        const s = c * ba[i * a.n + j];
         g[(a.n + i) * m + j] = s;
         g[j * m + a.n + i] = s;
       }
@@ -117,4 +112,36 @@ export function representationJsdPrepared(a: RepresentationSet, b: Representatio
  */
 export function representationJsd(a: Matrix, b: Matrix, mixture: JsdMixture = 'equal'): number {
   return representationJsdPrepared(new RepresentationSet(a), new RepresentationSet(b), mixture);
+}
+
+/** (E9) Entropy of AᵀA from the Gram matrix AAᵀ (n×n), by E11. */
+export function gramEntropy(g: Float64Array, n: number): number {
+  return vonNeumannEntropy(symmetricEigenvalues(g, n));
+}
+
+/**
+ * (E10–E11) JSD from Gram blocks of row-normalised sets: G_AA (n_A×n_A), G_BB (n_B×n_B), the
+ * cross block G_BA = B·Aᵀ (n_B×n_A), and the entropies S_A, S_B. The mixture spectrum is that
+ * of the stacked Gram [[w_A·G_AA, √(w_A w_B)·G_ABᵀ], [√(w_A w_B)·G_BA, w_B·G_BB]].
+ * For use when n_A + n_B ≤ d and the products come from a fast GEMM.
+ */
+export function jsdFromGramBlocks(
+  gaa: Float64Array, gbb: Float64Array, gba: Float64Array,
+  na: number, nb: number, entropyA: number, entropyB: number, mixture: JsdMixture = 'equal',
+): number {
+  const wa = mixture === 'equal' ? 1 / na : 1;
+  const wb = mixture === 'equal' ? 1 / nb : 1;
+  const m = na + nb;
+  const g = new Float64Array(m * m);
+  for (let i = 0; i < na; i++) for (let j = 0; j < na; j++) g[i * m + j] = wa * gaa[i * na + j];
+  for (let i = 0; i < nb; i++) for (let j = 0; j < nb; j++) g[(na + i) * m + na + j] = wb * gbb[i * nb + j];
+  const c = Math.sqrt(wa * wb);
+  for (let i = 0; i < nb; i++) {
+    for (let j = 0; j < na; j++) {
+      const s = c * gba[i * na + j];
+      g[(na + i) * m + j] = s;
+      g[j * m + na + i] = s;
+    }
+  }
+  return vonNeumannEntropy(symmetricEigenvalues(g, m)) - 0.5 * (entropyA + entropyB);
 }

@@ -61,24 +61,68 @@ export function tanhInPlace(a: Float64Array): Float64Array {
 }
 
 /**
- * Gram matrix G = s·A·Aᵀ of the rows of A, with a per-row scale: G_ij = w_i·w_j·⟨a_i, a_j⟩
- * when `rowScale` is given. Symmetric, n×n, float64.
+ * Cross products C = A·Bᵀ (C_ij = ⟨a_i, b_j⟩), [n_A, n_B] float64. Four rows of B share each
+ * load of a row of A.
  */
-export function gram(a: Matrix, rowScale?: Float64Array): Float64Array {
-  const n = a.rows;
+export function crossProducts(a: Matrix, b: Matrix): Float64Array {
+  const na = a.rows;
+  const nb = b.rows;
   const d = a.cols;
+  if (b.cols !== d) throw new RangeError(`crossProducts: ${d} vs ${b.cols} columns`);
   const ad = a.data;
-  const g = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
+  const bd = b.data;
+  const out = new Float64Array(na * nb);
+  for (let i = 0; i < na; i++) {
     const io = i * d;
-    for (let j = 0; j <= i; j++) {
+    let j = 0;
+    for (; j + 4 <= nb; j += 4) {
+      const j0 = j * d;
+      const j1 = j0 + d;
+      const j2 = j1 + d;
+      const j3 = j2 + d;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let t = 0; t < d; t++) {
+        const x = ad[io + t];
+        s0 += x * bd[j0 + t];
+        s1 += x * bd[j1 + t];
+        s2 += x * bd[j2 + t];
+        s3 += x * bd[j3 + t];
+      }
+      const o = i * nb + j;
+      out[o] = s0;
+      out[o + 1] = s1;
+      out[o + 2] = s2;
+      out[o + 3] = s3;
+    }
+    for (; j < nb; j++) {
       const jo = j * d;
       let s = 0;
-      for (let t = 0; t < d; t++) s += ad[io + t] * ad[jo + t];
+      for (let t = 0; t < d; t++) s += ad[io + t] * bd[jo + t];
+      out[i * nb + j] = s;
+    }
+  }
+  return out;
+}
+
+/**
+ * Gram matrix G = A·Aᵀ of the rows of A (n×n, symmetric, float64), with an optional per-row
+ * scale: G_ij = w_i·w_j·⟨a_i, a_j⟩.
+ */
+export function gram(a: Matrix, rowScale?: Float64Array): Float64Array {
+  const g = crossProducts(a, a);
+  const n = a.rows;
+  // Symmetrise exactly (the blocked sums may differ in the last bit between (i, j) and (j, i)).
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < i; j++) {
+      let s = g[i * n + j];
       if (rowScale) s *= rowScale[i] * rowScale[j];
       g[i * n + j] = s;
       g[j * n + i] = s;
     }
+    if (rowScale) g[i * n + i] *= rowScale[i] * rowScale[i];
   }
   return g;
 }

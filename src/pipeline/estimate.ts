@@ -10,6 +10,8 @@ import { Rng } from '../core/random.js';
 import { kendall, pearson, spearman, type Correlation } from '../core/stats.js';
 import { InputError } from '../errors.js';
 import type { EmbeddingSet } from '../io/embedding-set.js';
+import type { GemmBackend } from '../accel/cross-products.js';
+import { JsdEngine } from './jsd-engine.js';
 
 /** Computes q(y|x) moments for a batch of queries; the plain-JS forward by default. */
 export type MomentsFn = (x: Matrix) => ClubMoments | Promise<ClubMoments>;
@@ -50,6 +52,8 @@ export interface EmidOptions {
   /** Seed for the JSD null baseline (random halves of the ID set). */
   readonly seed?: number;
   readonly moments?: MomentsFn;
+  /** GEMM backend for the JSD Gram/covariance matrices (plain JS by default). */
+  readonly gemm?: GemmBackend;
 }
 
 export interface OodResult {
@@ -99,18 +103,17 @@ export async function analyseEmid(id: EmbeddingSet, oods: readonly EmbeddingSet[
     }
   }
   const idEmi = await estimateEmi(id, net, moments);
-  const idV = new RepresentationSet(id.xv);
-  const idT = new RepresentationSet(id.xt);
+  const engine = new JsdEngine(jsdMixture, options.gemm);
   // J_P depends only on the ID set: one constant for the whole run (DESIGN.md §1).
-  const idOutput = representationJsdPrepared(new RepresentationSet(id.yHat), new RepresentationSet(id.y), jsdMixture);
+  const idOutput = await engine.jsd(id.yHat, id.y);
   const ood: OodResult[] = [];
   for (const s of oods) {
     const emi = await estimateEmi(s, net, moments);
     const jsd: JsdTerms = {
-      visual: representationJsdPrepared(idV, new RepresentationSet(s.xv), jsdMixture),
-      text: representationJsdPrepared(idT, new RepresentationSet(s.xt), jsdMixture),
+      visual: await engine.jsd(id.xv, s.xv),
+      text: await engine.jsd(id.xt, s.xt),
       idOutput,
-      oodOutput: representationJsdPrepared(new RepresentationSet(s.yHat), new RepresentationSet(s.y), jsdMixture),
+      oodOutput: await engine.jsd(s.yHat, s.y),
     };
     ood.push({ name: s.name, emi, emid: idEmi.emi - emi.emi, jsd, bound: emidUpperBound(jsd, bound, entropyScaler) });
   }
