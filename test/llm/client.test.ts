@@ -94,7 +94,7 @@ test('timeouts: no response at all, and a body that stalls, are retried then rep
   await assert.rejects(hang.client.complete(ask), (e: unknown) => e instanceof ChatRequestError && e.kind === 'timeout' && /timeout after 150 ms/.test(e.message));
   assert.equal(hang.requests().length, 2);
 
-  const stall = setup((_r, i) => (i === 0 ? { kind: 'stall-body' } : { kind: 'text', text: 'recovered' }), { timeoutMs: 150 });
+  const stall = setup((_r, i) => (i === 0 ? { kind: 'stall-body' } : { kind: 'text', text: 'recovered' }), { timeoutMs: 500 });
   const r = await stall.client.complete(ask);
   assert.equal(r.text, 'recovered');
   assert.match(stall.retries[0].reason, /timeout/);
