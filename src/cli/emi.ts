@@ -1,12 +1,14 @@
 /**
- * `mllmshift emi FILE… --estimator CKPT [--json]`: EMI (E8) of each embedding set.
+ * `mllmshift emi FILE… --estimator CKPT [--bootstrap B] [--seed N] [--json]`: EMI (E8) of each
+ * embedding set, with optional Bayesian-bootstrap 95 % intervals.
  */
 import type { Command } from 'commander';
-import { addEstimatorOption } from './options.js';
+import { addEstimatorOption, addSeedOption, parseNonNegativeInt } from './options.js';
 import { loadClubCheckpoint, loadSets } from './load-sets.js';
 import { printJson, runAction } from './run-action.js';
 import { estimateEmi, type EmiValue } from '../pipeline/estimate.js';
-import { emiResultsJson } from '../report/results-json.js';
+import { emiIntervalsJson, emiResultsJson } from '../report/results-json.js';
+import { emiIntervals, INTERVAL_METHOD, type Interval } from '../pipeline/estimate-intervals.js';
 import { renderTable } from '../report/table.js';
 import { clubMomentsFn } from '../accel/club-moments.js';
 
@@ -16,20 +18,30 @@ export function register(program: Command): void {
     .description('EMI = I(X; Ŷ) − I(X; Y) of each embedding set (safetensors/npz with x_v, x_t, y_hat, y)')
     .argument('<files...>', 'embedding sets');
   addEstimatorOption(cmd)
+    .option('--bootstrap <B>', 'add 95 % intervals for EMI from B Bayesian-bootstrap replicates over rows (0: none)', '0');
+  addSeedOption(cmd)
     .option('--json', 'print one JSON document on stdout')
     .action(
-      runAction(async (files: string[], opts: { estimator: string; json?: boolean }) => {
+      runAction(async (files: string[], opts: { estimator: string; bootstrap: string; seed: string; json?: boolean }) => {
+        const bootstrap = parseNonNegativeInt(opts.bootstrap, '--bootstrap');
+        const seed = parseNonNegativeInt(opts.seed, '--seed');
         const ckpt = loadClubCheckpoint(opts.estimator);
         const sets = loadSets(files, ckpt);
         const moments = await clubMomentsFn(ckpt.network);
         const values = new Map<string, EmiValue>();
         for (const s of sets) values.set(s.name, await estimateEmi(s, ckpt.network, moments));
+        const intervals: Map<string, Interval> | null = bootstrap > 0 ? await emiIntervals(sets, ckpt.network, { bootstrap, seed, moments }) : null;
         if (opts.json) {
-          printJson(emiResultsJson(values, opts.estimator));
+          const json = emiResultsJson(values, opts.estimator);
+          printJson(intervals ? emiIntervalsJson(json, intervals, INTERVAL_METHOD, bootstrap, seed) : json);
           return;
         }
-        const rows = [...values].map(([name, v]) => [name, v.n, v.emi, v.miModel, v.miReference]);
-        process.stdout.write(`${renderTable(['set', 'n', 'EMI', 'I(X;Ŷ)', 'I(X;Y)'], rows)}\n`);
+        const rows = [...values].map(([name, v]) => {
+          const ci = intervals?.get(name);
+          return [name, v.n, v.emi, ...(ci ? [ci[0], ci[1]] : []), v.miModel, v.miReference];
+        });
+        const header = ['set', 'n', 'EMI', ...(intervals ? ['95% lo', '95% hi'] : []), 'I(X;Ŷ)', 'I(X;Y)'];
+        process.stdout.write(`${renderTable(header, rows)}\n`);
       }),
     );
 }

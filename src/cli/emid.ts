@@ -1,14 +1,16 @@
 /**
  * `mllmshift emid --id FILE --ood FILE… --estimator CKPT [--bound …] [--entropy-scaler H]
- * [--jsd-mixture …] [--seed N] [--json]`: EMI, EMID (E2), the JSD terms (E10) and the bound (E3)
- * per OOD set, and the correlation of EMID with the bound across OOD sets.
+ * [--jsd-mixture …] [--seed N] [--bootstrap B] [--permutations B] [--json]`: EMI, EMID (E2), the JSD
+ * terms (E10) and the bound (E3) per OOD set, and the correlation of EMID with the bound across OOD
+ * sets; optionally 95 % intervals and a permutation p-value of EMID ≠ 0.
  */
 import type { Command } from 'commander';
 import { addBoundOptions, addEstimatorOption, addSeedOption, parseBoundOptions, parseNonNegativeInt } from './options.js';
 import { loadClubCheckpoint, loadSets } from './load-sets.js';
 import { printJson, runAction } from './run-action.js';
 import { analyseEmid } from '../pipeline/estimate.js';
-import { emidResultsJson } from '../report/results-json.js';
+import { emidResultsJson, emidUncertaintyJson } from '../report/results-json.js';
+import { emidUncertainty } from '../pipeline/estimate-intervals.js';
 import { fmt, renderTable } from '../report/table.js';
 import { clubMomentsFn } from '../accel/club-moments.js';
 import { gemmBackend } from '../accel/cross-products.js';
@@ -21,6 +23,8 @@ interface EmidCliOptions {
   entropyScaler: string;
   jsdMixture: string;
   seed: string;
+  bootstrap: string;
+  permutations: string;
   json?: boolean;
 }
 
@@ -31,19 +35,26 @@ export function register(program: Command): void {
     .requiredOption('--id <file>', 'in-distribution embedding set')
     .requiredOption('--ood <files...>', 'one or more OOD embedding sets');
   addEstimatorOption(cmd);
-  addBoundOptions(cmd);
+  addBoundOptions(cmd)
+    .option('--bootstrap <B>', 'add 95 % intervals for EMI, EMID, each JSD term and the bound from B Bayesian-bootstrap replicates over rows (0: none)', '0')
+    .option('--permutations <B>', 'p-value of EMID ≠ 0 from B permutations of set membership between ID and OOD rows (0: none)', '0');
   addSeedOption(cmd)
     .option('--json', 'print one JSON document on stdout')
     .action(
       runAction(async (opts: EmidCliOptions) => {
         const bound = parseBoundOptions(opts);
         const seed = parseNonNegativeInt(opts.seed, '--seed');
+        const bootstrap = parseNonNegativeInt(opts.bootstrap, '--bootstrap');
+        const permutations = parseNonNegativeInt(opts.permutations, '--permutations');
         const ckpt = loadClubCheckpoint(opts.estimator);
         const seen = new Map<string, string>();
         const [id] = loadSets([opts.id], ckpt, seen);
         const oods = loadSets(opts.ood, ckpt, seen);
         const analysis = await analyseEmid(id, oods, ckpt.network, { ...bound, seed, moments: await clubMomentsFn(ckpt.network), gemm: await gemmBackend() });
-        const json = emidResultsJson(analysis, opts.estimator);
+        const uncertainty = bootstrap > 0 || permutations > 0
+          ? await emidUncertainty(id, oods, ckpt.network, { ...bound, bootstrap, permutations, seed, moments: await clubMomentsFn(ckpt.network) })
+          : null;
+        const json = uncertainty ? emidUncertaintyJson(emidResultsJson(analysis, opts.estimator), uncertainty) : emidResultsJson(analysis, opts.estimator);
         if (opts.json) {
           printJson(json);
           return;
@@ -57,6 +68,15 @@ export function register(program: Command): void {
           `JSD null baseline (random ID halves of ${analysis.jsdNull.halfSize}): visual ${fmt(analysis.jsdNull.visual)}, text ${fmt(analysis.jsdNull.text)}, output ${fmt(analysis.jsdNull.output)}`,
           `EMID vs bound over ${analysis.ood.length} OOD sets: Pearson r ${fmt(json.PearsonR, 4)} (p ${fmt(json.PearsonPval, 4)}), Spearman ρ ${fmt(json.SpearmanR, 4)} (p ${fmt(json.SpearmanPval, 4)}), Kendall τ-b ${fmt(json.KendallTau, 4)} (p ${fmt(json.KendallPval, 4)})`,
         ];
+        if (uncertainty) {
+          const ci = (v: readonly [number, number] | null | undefined): string => (v ? `[${fmt(v[0])}, ${fmt(v[1])}]` : '—');
+          const rows2 = analysis.ood.map((o) => {
+            const u = uncertainty.ood.get(o.name);
+            return [o.name, ci(u?.emid), u?.emidPValue ?? null, ci(u?.jsd?.visual), ci(u?.jsd?.text), ci(u?.jsd?.oodOutput), ci(u?.bound)];
+          });
+          out.push('', `Uncertainty (${uncertainty.method}, ${bootstrap} replicates, ${permutations} permutations): ID EMI 95 % ${ci(uncertainty.idEmi)}, J_P 95 % ${ci(uncertainty.ood.values().next().value?.jsd?.idOutput)}`);
+          out.push(renderTable(['OOD set', 'EMID 95%', 'p(EMID≠0)', 'J_v 95%', 'J_t 95%', 'J_Q 95%', 'bound 95%'], rows2));
+        }
         process.stdout.write(`${out.join('\n')}\n`);
       }),
     );

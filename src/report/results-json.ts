@@ -4,6 +4,7 @@
  * JSD null baseline, Spearman/Kendall, MI terms, sample counts, options).
  */
 import type { EmidAnalysis, EmiValue } from '../pipeline/estimate.js';
+import type { EmidUncertainty, Interval } from '../pipeline/estimate-intervals.js';
 import { VERSION } from '../version.js';
 
 export interface EmiResultsJson {
@@ -79,4 +80,47 @@ export function emidResultsJson(a: EmidAnalysis, estimator: string): EmidResults
     out.n[o.name] = o.emi.n;
   }
   return out;
+}
+
+/** Interval fields added by `--bootstrap` / `--permutations` (absent without them). */
+export interface UncertaintyJson {
+  method: string;
+  bootstrap: number;
+  permutations: number;
+  seed: number;
+  note: string;
+}
+
+const UNCERTAINTY_NOTE = 'Bayesian bootstrap over rows (Dirichlet row weights; no duplicated rows), estimator fixed; JSD intervals cover the finite-sample statistic at this n, compare with JSD_null';
+
+export function emiIntervalsJson(json: EmiResultsJson, intervals: ReadonlyMap<string, Interval>, method: string, bootstrap: number, seed: number): EmiResultsJson & { EMI_CI95: Record<string, Interval>; uncertainty: UncertaintyJson } {
+  return { ...json, EMI_CI95: Object.fromEntries(intervals), uncertainty: { method, bootstrap, permutations: 0, seed, note: UNCERTAINTY_NOTE } };
+}
+
+export interface EmidUncertaintyJson {
+  EMI_CI95?: Record<string, Interval>;
+  EMID_CI95?: Record<string, Interval>;
+  EMID_UB_CI95?: Record<string, Interval>;
+  JSD_CI95?: Record<string, { visual: Interval; text: Interval; id_output: Interval; ood_output: Interval }>;
+  EMID_PermutationPval?: Record<string, number>;
+  uncertainty: UncertaintyJson;
+}
+
+export function emidUncertaintyJson(json: EmidResultsJson, u: EmidUncertainty): EmidResultsJson & EmidUncertaintyJson {
+  const extra: EmidUncertaintyJson = { uncertainty: { method: u.method, bootstrap: u.bootstrap, permutations: u.permutations, seed: u.seed, note: UNCERTAINTY_NOTE } };
+  if (u.bootstrap > 0) {
+    extra.EMI_CI95 = u.idEmi ? { [json.ID]: u.idEmi } : {};
+    extra.EMID_CI95 = {};
+    extra.EMID_UB_CI95 = {};
+    extra.JSD_CI95 = {};
+  }
+  if (u.permutations > 0) extra.EMID_PermutationPval = {};
+  for (const [name, o] of u.ood) {
+    if (o.emi && extra.EMI_CI95) extra.EMI_CI95[name] = o.emi;
+    if (o.emid && extra.EMID_CI95) extra.EMID_CI95[name] = o.emid;
+    if (o.bound && extra.EMID_UB_CI95) extra.EMID_UB_CI95[name] = o.bound;
+    if (o.jsd && extra.JSD_CI95) extra.JSD_CI95[name] = { visual: o.jsd.visual, text: o.jsd.text, id_output: o.jsd.idOutput, ood_output: o.jsd.oodOutput };
+    if (o.emidPValue !== null && extra.EMID_PermutationPval) extra.EMID_PermutationPval[name] = o.emidPValue;
+  }
+  return { ...json, ...extra };
 }
