@@ -102,12 +102,13 @@ function areaResize(img: RgbImage): Float64Array {
   const out = new Float64Array(GRID * GRID * 3);
   const wts = new Float64Array(GRID * GRID);
   const { width: w, height: h, data } = img;
+  const colCell = new Int32Array(w);
+  for (let x = 0; x < w; x++) colCell[x] = Math.min(GRID - 1, Math.floor((x * GRID) / w));
   for (let y = 0; y < h; y++) {
-    const gy = Math.min(GRID - 1, Math.floor((y * GRID) / h));
-    for (let x = 0; x < w; x++) {
-      const gx = Math.min(GRID - 1, Math.floor((x * GRID) / w));
-      const g = gy * GRID + gx;
-      const p = (y * w + x) * 3;
+    const rowBase = Math.min(GRID - 1, Math.floor((y * GRID) / h)) * GRID;
+    let p = y * w * 3;
+    for (let x = 0; x < w; x++, p += 3) {
+      const g = rowBase + colCell[x];
       out[g * 3] += data[p];
       out[g * 3 + 1] += data[p + 1];
       out[g * 3 + 2] += data[p + 2];

@@ -83,9 +83,13 @@ export function resampleCoeffs(inSize: number, outSize: number): ResampleCoeffs 
   return { start, count, weights, ksize };
 }
 
-/** Pillow's clip8: fixed-point accumulator → 0..255 (arithmetic shift, then clamp). */
+/**
+ * Pillow's clip8: fixed-point accumulator → 0..255 (arithmetic shift, then clamp). The
+ * accumulators are int32, as in C: every partial sum is bounded by 255 · Σ|w| · 2^22 < 2^31
+ * (Σ|w| < 1.3 for this kernel), so the int32 arithmetic (Math.imul, `| 0`) is exact.
+ */
 function clip8(acc: number): number {
-  const v = Math.floor(acc / ONE);
+  const v = acc >> PRECISION_BITS;
   return v < 0 ? 0 : v > 255 ? 255 : v;
 }
 
@@ -131,12 +135,11 @@ export function resizeBicubicCrop(
         let a0 = HALF;
         let a1 = HALF;
         let a2 = HALF;
-        for (let x = 0; x < n; x++) {
+        for (let x = 0, p = inRow + s * 3; x < n; x++, p += 3) {
           const w = ch.weights[kb + x];
-          const p = inRow + (s + x) * 3;
-          a0 += data[p] * w;
-          a1 += data[p + 1] * w;
-          a2 += data[p + 2] * w;
+          a0 = (a0 + Math.imul(data[p], w)) | 0;
+          a1 = (a1 + Math.imul(data[p + 1], w)) | 0;
+          a2 = (a2 + Math.imul(data[p + 2], w)) | 0;
         }
         const o = outRow + xo * 3;
         tmp[o] = clip8(a0);
@@ -154,17 +157,21 @@ export function resizeBicubicCrop(
   if (!cv) return tmp;
   const out = new Uint8Array(cropW * cropH * 3);
   const stride = cropW * 3;
+  // Row-wise accumulation (tap-outer, pixel-inner) reads the temporary rows contiguously.
+  const acc = new Int32Array(stride);
   for (let yo = 0; yo < cropH; yo++) {
     const yy = top + yo;
     const s = cv.start[yy] - rowFirst;
     const n = cv.count[yy];
     const kb = yy * cv.ksize;
-    const o = yo * stride;
-    for (let c = 0; c < stride; c++) {
-      let acc = HALF;
-      for (let y = 0; y < n; y++) acc += tmp[(s + y) * stride + c] * cv.weights[kb + y];
-      out[o + c] = clip8(acc);
+    acc.fill(HALF);
+    for (let y = 0; y < n; y++) {
+      const w = cv.weights[kb + y];
+      const row = (s + y) * stride;
+      for (let c = 0; c < stride; c++) acc[c] = (acc[c] + Math.imul(tmp[row + c], w)) | 0;
     }
+    const o = yo * stride;
+    for (let c = 0; c < stride; c++) out[o + c] = clip8(acc[c]);
   }
   return out;
 }
@@ -184,16 +191,27 @@ export function clipPreprocessInto(img: RgbImage, out: Float32Array, offset: num
   const left = Math.floor((rs.width - size) / 2);
   const rgb = resizeBicubicCrop(img, rs.width, rs.height, left, top, size, size);
   const plane = size * size;
-  const inv255 = 1 / 255;
+  const lut = normaliseTable();
+  for (let c = 0; c < 3; c++) {
+    const base = offset + c * plane;
+    const t = c * 256;
+    for (let i = 0, p = c; i < plane; i++, p += 3) out[base + i] = lut[t + rgb[p]];
+  }
+}
+
+let table: Float32Array | undefined;
+
+/** The 3 × 256 possible normalised values: float32((float32(v · (1/255)) − mean) / std) per channel. */
+function normaliseTable(): Float32Array {
+  if (table) return table;
+  const t = new Float32Array(3 * 256);
   for (let c = 0; c < 3; c++) {
     const mean = Math.fround(CLIP_MEAN[c]);
     const std = Math.fround(CLIP_STD[c]);
-    const base = offset + c * plane;
-    for (let i = 0; i < plane; i++) {
-      const v = Math.fround(rgb[i * 3 + c] * inv255);
-      out[base + i] = Math.fround(v - mean) / std;
-    }
+    for (let v = 0; v < 256; v++) t[c * 256 + v] = Math.fround(Math.fround(v * (1 / 255)) - mean) / std;
   }
+  table = t;
+  return t;
 }
 
 /** E4 preprocessing of a batch: a [n, 3, size, size] float32 buffer. */

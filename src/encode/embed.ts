@@ -18,7 +18,7 @@ import { matchResponses, type ResponseRecord } from '../data/responses.js';
 import { EmbeddingCache, imageKey, textKey, type EmbeddingCacheNamespace } from './cache.js';
 import { combineEncoders, type Encoder, type EncoderIdentity } from './encoder.js';
 import { BuiltinImageEncoder, BuiltinTextEncoder } from './builtin.js';
-import { ClipImageEncoder } from './clip.js';
+import { checkClipPreprocessorConfig, ClipImageEncoder } from './clip.js';
 import { decodeImage, type RgbImage } from './image.js';
 import { findModel, missingModelError, modelSpec, pullModel, type ModelSpec } from './models.js';
 import { Progress } from './progress.js';
@@ -332,6 +332,7 @@ async function resolveOrPull(spec: ModelSpec, opts: LoadEncoderOptions): Promise
 export async function paperEncoder(opts: LoadEncoderOptions = {}): Promise<Encoder> {
   const clipDir = await resolveOrPull(modelSpec('clip'), opts);
   const xlmrDir = await resolveOrPull(modelSpec('xlmr'), opts);
+  checkClipPreprocessorConfig(clipDir);
   const text = await XlmrEmbeddingEncoder.load(xlmrDir);
   const image = await ClipImageEncoder.load(join(clipDir, 'onnx', 'vision_model.onnx'), { threads: opts.threads });
   return combineEncoders('paper', image, text);

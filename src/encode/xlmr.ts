@@ -178,6 +178,10 @@ class WordTable {
   ) {}
 
   /** Make sure every id in `ids` is in memory (reads consecutive ids in one go). */
+  get path(): string {
+    return this.header.path;
+  }
+
   load(ids: Iterable<number>): void {
     const unique = [...new Set(ids)];
     let missing = unique.filter((id) => !this.rows.has(id));
@@ -269,7 +273,7 @@ export class XlmrEmbeddingEncoder implements TextEncoder {
     for (let i = 0; i < seqs.length; i++) {
       for (const id of seqs[i]) {
         if (!Number.isInteger(id) || id < 0 || id >= this.words.vocabSize) {
-          throw new InputError(`tokenizer produced id ${id} outside the ${this.words.vocabSize}-row word-embedding table (tokenizer and weights do not match)`);
+          throw new InputError(`${this.words.path}: the tokenizer produced id ${id}, outside the ${this.words.vocabSize}-row word-embedding table (tokenizer.json and weights do not match)`);
         }
       }
       this.words.load(seqs[i]);

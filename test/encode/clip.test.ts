@@ -1,9 +1,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ClipImageEncoder, patchMeanPool } from '../../src/encode/clip.js';
+import { checkClipPreprocessorConfig, ClipImageEncoder, patchMeanPool } from '../../src/encode/clip.js';
 import { clipPreprocess } from '../../src/encode/clip-preprocess.js';
 import { rgbImage } from '../../src/encode/image.js';
 import { InputError } from '../../src/errors.js';
@@ -82,4 +82,13 @@ test('a corrupt ONNX file is an InputError naming the file', async () => {
   writeFileSync(p, Buffer.from('this is not a protobuf at all'));
   await assert.rejects(ClipImageEncoder.load(p), (e: unknown) => e instanceof InputError && e.message.startsWith(p));
   await assert.rejects(ClipImageEncoder.load(join(dir, 'missing.onnx')), InputError);
+});
+
+test('preprocessor_config.json must describe E4 preprocessing (224, CLIP mean/std) when present', () => {
+  assert.doesNotThrow(() => checkClipPreprocessorConfig(model.dir));
+  assert.doesNotThrow(() => checkClipPreprocessorConfig(join(dir, 'no-such-folder')));
+  const other = join(dir, 'vit-l-336');
+  mkdirSync(other, { recursive: true });
+  writeFileSync(join(other, 'preprocessor_config.json'), JSON.stringify({ crop_size: { height: 336, width: 336 }, size: { shortest_edge: 336 }, image_mean: [0.5, 0.5, 0.5], image_std: [0.26862954, 0.26130258, 0.27577711] }));
+  assert.throws(() => checkClipPreprocessorConfig(other), (e: unknown) => e instanceof InputError && /crop_size 336/.test(e.message) && /image_mean/.test(e.message) && e.message.startsWith(join(other, 'preprocessor_config.json')));
 });

@@ -108,4 +108,17 @@ test('missing or malformed weights are InputErrors naming the file and tensor', 
     'embeddings.LayerNorm.bias': { shape: [s.dim], data: s.lnB },
   });
   await assert.rejects(XlmrEmbeddingEncoder.load(short), (e: unknown) => e instanceof InputError && /100 position embeddings/.test(e.message));
+  // A word table smaller than the tokenizer's vocabulary: caught when an id falls outside it.
+  const small = join(dir, 'small');
+  const m = writeTinyXlmr(small);
+  writeSafetensors(join(small, 'model.safetensors'), {
+    'embeddings.word_embeddings.weight': { shape: [12, m.dim], data: m.word.subarray(0, 12 * m.dim) },
+    'embeddings.position_embeddings.weight': { shape: [514, m.dim], data: m.position },
+    'embeddings.token_type_embeddings.weight': { shape: [1, m.dim], data: m.tokenType },
+    'embeddings.LayerNorm.weight': { shape: [m.dim], data: m.lnW },
+    'embeddings.LayerNorm.bias': { shape: [m.dim], data: m.lnB },
+  });
+  const e3 = await XlmrEmbeddingEncoder.load(small);
+  assert.equal((await e3.embedTexts(['the mat'])).rows, 1);
+  await assert.rejects(e3.embedTexts(['zebra']), (e: unknown) => e instanceof InputError && e.message.includes(join(small, 'model.safetensors')) && /outside the 12-row/.test(e.message));
 });
