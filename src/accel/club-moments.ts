@@ -50,7 +50,7 @@ export function clubOnnxModel(net: ClubNetwork): Uint8Array {
 /** Forward on onnxruntime (one session per network). */
 export async function onnxClubMomentsFn(net: ClubNetwork): Promise<MomentsFn> {
   const ort = await import('onnxruntime-node');
-  const session = await ort.InferenceSession.create(clubOnnxModel(net), { graphOptimizationLevel: 'all' });
+  const session = await ort.InferenceSession.create(clubOnnxModel(net), { graphOptimizationLevel: 'all', extra: { session: { intra_op: { allow_spinning: '0' } } } });
   return async (x: Matrix): Promise<ClubMoments> => {
     const input = new ort.Tensor('float64', f64(x.data), [x.rows, x.cols]);
     const out = await session.run({ x: input });

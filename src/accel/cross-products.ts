@@ -19,6 +19,17 @@ export interface GemmBackend {
   readonly name: 'onnxruntime' | 'js';
 }
 
+/**
+ * One intra-op thread and no spin-waiting: these products are small (90×90×768 for a
+ * LLaVA-Bench set) and run concurrently with the entropy pool's threads, so onnxruntime's
+ * default spinning thread pool would only burn the cores the eigen solves need.
+ */
+export const SESSION_OPTIONS = {
+  intraOpNumThreads: 1,
+  interOpNumThreads: 1,
+  extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+} as const;
+
 const f64 = (a: FloatArray): Float64Array => (a instanceof Float64Array ? a : Float64Array.from(a));
 
 export async function onnxGemmBackend(): Promise<GemmBackend> {
@@ -30,7 +41,7 @@ export async function onnxGemmBackend(): Promise<GemmBackend> {
     inputs: [{ name: 'a', elemType: OnnxType.DOUBLE, dims: ['N', 'D'] }],
     outputs: [{ name: 'c', elemType: OnnxType.DOUBLE, dims: ['D', 'D'] }],
   });
-  const scatterSession = await ort.InferenceSession.create(scatterModel);
+  const scatterSession = await ort.InferenceSession.create(scatterModel, SESSION_OPTIONS);
   const model = encodeOnnxModel({
     name: 'cross_products',
     nodes: [{ op: 'Gemm', inputs: ['a', 'b'], outputs: ['c'], intAttributes: { transB: 1 } }],
@@ -41,7 +52,7 @@ export async function onnxGemmBackend(): Promise<GemmBackend> {
     ],
     outputs: [{ name: 'c', elemType: OnnxType.DOUBLE, dims: ['N', 'M'] }],
   });
-  const session = await ort.InferenceSession.create(model);
+  const session = await ort.InferenceSession.create(model, SESSION_OPTIONS);
   return {
     name: 'onnxruntime',
     crossProducts: async (a: Matrix, b: Matrix): Promise<Float64Array> => {

@@ -14,6 +14,7 @@ import { emidUncertainty } from '../pipeline/estimate-intervals.js';
 import { fmt, renderTable } from '../report/table.js';
 import { clubMomentsFn } from '../accel/club-moments.js';
 import { gemmBackend } from '../accel/cross-products.js';
+import { EntropyPool } from '../accel/entropy-pool.js';
 
 interface EmidCliOptions {
   id: string;
@@ -50,7 +51,13 @@ export function register(program: Command): void {
         const seen = new Map<string, string>();
         const [id] = loadSets([opts.id], ckpt, seen);
         const oods = loadSets(opts.ood, ckpt, seen);
-        const analysis = await analyseEmid(id, oods, ckpt.network, { ...bound, seed, moments: await clubMomentsFn(ckpt.network), gemm: await gemmBackend() });
+        const pool = new EntropyPool();
+        let analysis;
+        try {
+          analysis = await analyseEmid(id, oods, ckpt.network, { ...bound, seed, moments: await clubMomentsFn(ckpt.network), gemm: await gemmBackend(), entropy: pool.entropy });
+        } finally {
+          await pool.close();
+        }
         const uncertainty = bootstrap > 0 || permutations > 0
           ? await emidUncertainty(id, oods, ckpt.network, { ...bound, bootstrap, permutations, seed, moments: await clubMomentsFn(ckpt.network) })
           : null;

@@ -71,23 +71,9 @@ function mixtureEntropy(a: RepresentationSet, b: RepresentationSet, wa: number, 
   const d = a.d;
   const m = a.n + b.n;
   if (m <= d) {
-    // Gram of stacked rows [√wa·A; √wb·B]: blocks wa·AAᵀ, wb·BBᵀ and √(wa·wb)·ABᵀ.
-    const g = new Float64Array(m * m);
     const ga = a.gramMatrix ?? gram(a.rows);
     const gb = b.gramMatrix ?? gram(b.rows);
-    for (let i = 0; i < a.n; i++) for (let j = 0; j < a.n; j++) g[i * m + j] = wa * ga[i * a.n + j];
-    for (let i = 0; i < b.n; i++) {
-      for (let j = 0; j < b.n; j++) g[(a.n + i) * m + a.n + j] = wb * gb[i * b.n + j];
-    }
-    const c = Math.sqrt(wa * wb);
-    const ba = crossProducts(b.rows, a.rows);
-    for (let i = 0; i < b.n; i++) {
-      for (let j = 0; j < a.n; j++) {
-        const s = c * ba[i * a.n + j];
-        g[(a.n + i) * m + j] = s;
-        g[j * m + a.n + i] = s;
-      }
-    }
+    const g = mixtureGram(ga, gb, crossProducts(b.rows, a.rows), a.n, b.n, wa, wb);
     return vonNeumannEntropy(symmetricEigenvalues(g, m));
   }
   const ca = a.scatterMatrix ?? scatter(a.rows);
@@ -120,17 +106,12 @@ export function gramEntropy(g: Float64Array, n: number): number {
 }
 
 /**
- * (E10–E11) JSD from Gram blocks of row-normalised sets: G_AA (n_A×n_A), G_BB (n_B×n_B), the
- * cross block G_BA = B·Aᵀ (n_B×n_A), and the entropies S_A, S_B. The mixture spectrum is that
- * of the stacked Gram [[w_A·G_AA, √(w_A w_B)·G_ABᵀ], [√(w_A w_B)·G_BA, w_B·G_BB]].
- * For use when n_A + n_B ≤ d and the products come from a fast GEMM.
+ * (E11) The stacked, weighted Gram matrix of [√w_A·A; √w_B·B] from its blocks G_AA (n_A×n_A),
+ * G_BB (n_B×n_B) and G_BA = B·Aᵀ (n_B×n_A):
+ * [[w_A·G_AA, √(w_A w_B)·G_BAᵀ], [√(w_A w_B)·G_BA, w_B·G_BB]]. Its spectrum is that of the
+ * mixture w_A·AᵀA + w_B·BᵀB.
  */
-export function jsdFromGramBlocks(
-  gaa: Float64Array, gbb: Float64Array, gba: Float64Array,
-  na: number, nb: number, entropyA: number, entropyB: number, mixture: JsdMixture = 'equal',
-): number {
-  const wa = mixture === 'equal' ? 1 / na : 1;
-  const wb = mixture === 'equal' ? 1 / nb : 1;
+export function mixtureGram(gaa: Float64Array, gbb: Float64Array, gba: Float64Array, na: number, nb: number, wa: number, wb: number): Float64Array {
   const m = na + nb;
   const g = new Float64Array(m * m);
   for (let i = 0; i < na; i++) for (let j = 0; j < na; j++) g[i * m + j] = wa * gaa[i * na + j];
@@ -143,5 +124,5 @@ export function jsdFromGramBlocks(
       g[j * m + na + i] = s;
     }
   }
-  return vonNeumannEntropy(symmetricEigenvalues(g, m)) - 0.5 * (entropyA + entropyB);
+  return g;
 }

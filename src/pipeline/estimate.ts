@@ -11,6 +11,7 @@ import { kendall, pearson, spearman, type Correlation } from '../core/stats.js';
 import { InputError } from '../errors.js';
 import type { EmbeddingSet } from '../io/embedding-set.js';
 import type { GemmBackend } from '../accel/cross-products.js';
+import type { EntropyFn } from '../accel/entropy-pool.js';
 import { JsdEngine } from './jsd-engine.js';
 
 /** Computes q(y|x) moments for a batch of queries; the plain-JS forward by default. */
@@ -54,6 +55,8 @@ export interface EmidOptions {
   readonly moments?: MomentsFn;
   /** GEMM backend for the JSD Gram/covariance matrices (plain JS by default). */
   readonly gemm?: GemmBackend;
+  /** Entropy of symmetric matrices (in-thread by default; an EntropyPool uses all cores). */
+  readonly entropy?: EntropyFn;
 }
 
 export interface OodResult {
@@ -103,20 +106,19 @@ export async function analyseEmid(id: EmbeddingSet, oods: readonly EmbeddingSet[
     }
   }
   const idEmi = await estimateEmi(id, net, moments);
-  const engine = new JsdEngine(jsdMixture, options.gemm);
+  const engine = new JsdEngine(jsdMixture, options.gemm, options.entropy);
   // J_P depends only on the ID set: one constant for the whole run (DESIGN.md §1).
-  const idOutput = await engine.jsd(id.yHat, id.y);
-  const ood: OodResult[] = [];
-  for (const s of oods) {
-    const emi = await estimateEmi(s, net, moments);
-    const jsd: JsdTerms = {
-      visual: await engine.jsd(id.xv, s.xv),
-      text: await engine.jsd(id.xt, s.xt),
-      idOutput,
-      oodOutput: await engine.jsd(s.yHat, s.y),
-    };
-    ood.push({ name: s.name, emi, emid: idEmi.emi - emi.emi, jsd, bound: emidUpperBound(jsd, bound, entropyScaler) });
-  }
+  const idOutputP = engine.jsd(id.yHat, id.y);
+  // All OOD sets at once: the eigenvalue solves spread over the entropy pool's threads.
+  const ood: OodResult[] = await Promise.all(
+    oods.map(async (s): Promise<OodResult> => {
+      const [emi, visual, text, idOutput, oodOutput] = await Promise.all([
+        estimateEmi(s, net, moments), engine.jsd(id.xv, s.xv), engine.jsd(id.xt, s.xt), idOutputP, engine.jsd(s.yHat, s.y),
+      ]);
+      const jsd: JsdTerms = { visual, text, idOutput, oodOutput };
+      return { name: s.name, emi, emid: idEmi.emi - emi.emi, jsd, bound: emidUpperBound(jsd, bound, entropyScaler) };
+    }),
+  );
   const e = ood.map((o) => o.emid);
   const u = ood.map((o) => o.bound);
   return {

@@ -7,28 +7,33 @@
  * - pairs with n_A + n_B > d use the d×d covariances AᵀA (also from the GEMM backend).
  */
 import { createHash } from 'node:crypto';
-import { gramEntropy, jsdFromGramBlocks, vonNeumannEntropy, type JsdMixture } from '../core/jsd.js';
-import { symmetricEigenvalues } from '../core/eigen.js';
+import { mixtureGram, type JsdMixture } from '../core/jsd.js';
 import { normalizeRows, type Matrix } from '../core/matrix.js';
 import { jsGemmBackend, type GemmBackend } from '../accel/cross-products.js';
+import { inThreadEntropy, type EntropyFn } from '../accel/entropy-pool.js';
+
+interface SelfProducts {
+  /** Gram matrix AAᵀ (n×n) or covariance AᵀA (d×d). */
+  readonly matrix: Float64Array;
+  readonly entropy: number;
+}
 
 interface Entry {
   readonly key: string;
   readonly rows: Matrix<Float64Array>;
-  gram?: Float64Array;
-  gramEntropy?: number;
-  scatter?: Float64Array;
-  scatterEntropy?: number;
+  gram?: Promise<SelfProducts>;
+  scatter?: Promise<SelfProducts>;
 }
 
 export class JsdEngine {
   private readonly entries = new Map<string, Entry>();
-  private readonly pairs = new Map<string, number>();
+  private readonly pairs = new Map<string, Promise<number>>();
   private readonly keys = new WeakMap<Matrix, string>();
 
   constructor(
     private readonly mixture: JsdMixture,
     private readonly gemm: GemmBackend = jsGemmBackend,
+    private readonly entropy: EntropyFn = inThreadEntropy,
   ) {}
 
   private entry(m: Matrix): Entry {
@@ -48,47 +53,54 @@ export class JsdEngine {
     return e;
   }
 
-  private async selfGram(e: Entry): Promise<{ gram: Float64Array; entropy: number }> {
-    if (!e.gram) {
-      e.gram = await this.gemm.crossProducts(e.rows, e.rows);
-      e.gramEntropy = gramEntropy(e.gram, e.rows.rows);
-    }
-    return { gram: e.gram, entropy: e.gramEntropy as number };
+  /** Self products and their entropy, computed once per distinct matrix (promises are cached, so concurrent callers share the work). */
+  private selfGram(e: Entry): Promise<SelfProducts> {
+    e.gram ??= (async () => {
+      const matrix = await this.gemm.crossProducts(e.rows, e.rows);
+      return { matrix, entropy: await this.entropy(matrix.slice(), e.rows.rows) };
+    })();
+    return e.gram;
   }
 
-  private async selfScatter(e: Entry): Promise<{ scatter: Float64Array; entropy: number }> {
-    if (!e.scatter) {
-      const d = e.rows.cols;
-      e.scatter = await this.gemm.scatter(e.rows);
-      e.scatterEntropy = vonNeumannEntropy(symmetricEigenvalues(e.scatter, d));
-    }
-    return { scatter: e.scatter, entropy: e.scatterEntropy as number };
+  private selfScatter(e: Entry): Promise<SelfProducts> {
+    e.scatter ??= (async () => {
+      const matrix = await this.gemm.scatter(e.rows);
+      return { matrix, entropy: await this.entropy(matrix.slice(), e.rows.cols) };
+    })();
+    return e.scatter;
   }
 
   /** JSD(A ‖ B) under the engine's mixture weights. Symmetric; cached per pair of contents. */
-  async jsd(a: Matrix, b: Matrix): Promise<number> {
-    if (a.cols !== b.cols) throw new RangeError(`jsd: dimensions differ (${a.cols} vs ${b.cols})`);
+  jsd(a: Matrix, b: Matrix): Promise<number> {
+    if (a.cols !== b.cols) return Promise.reject(new RangeError(`jsd: dimensions differ (${a.cols} vs ${b.cols})`));
     const ea = this.entry(a);
     const eb = this.entry(b);
-    if (ea.key === eb.key) return 0;
+    if (ea.key === eb.key) return Promise.resolve(0);
     const pairKey = ea.key < eb.key ? `${ea.key}|${eb.key}` : `${eb.key}|${ea.key}`;
-    const cached = this.pairs.get(pairKey);
-    if (cached !== undefined) return cached;
-    let value: number;
-    if (ea.rows.rows + eb.rows.rows <= a.cols) {
-      const [ga, gb] = [await this.selfGram(ea), await this.selfGram(eb)];
-      const gba = await this.gemm.crossProducts(eb.rows, ea.rows);
-      value = jsdFromGramBlocks(ga.gram, gb.gram, gba, ea.rows.rows, eb.rows.rows, ga.entropy, gb.entropy, this.mixture);
-    } else {
-      // (E10) on the d×d covariances: mixture w_A·AᵀA + w_B·BᵀB.
-      const [ca, cb] = [await this.selfScatter(ea), await this.selfScatter(eb)];
-      const wa = this.mixture === 'equal' ? 1 / ea.rows.rows : 1;
-      const wb = this.mixture === 'equal' ? 1 / eb.rows.rows : 1;
-      const mix = new Float64Array(ca.scatter.length);
-      for (let k = 0; k < mix.length; k++) mix[k] = wa * ca.scatter[k] + wb * cb.scatter[k];
-      value = vonNeumannEntropy(symmetricEigenvalues(mix, a.cols)) - 0.5 * (ca.entropy + cb.entropy);
+    let value = this.pairs.get(pairKey);
+    if (!value) {
+      value = this.compute(ea, eb);
+      this.pairs.set(pairKey, value);
     }
-    this.pairs.set(pairKey, value);
     return value;
+  }
+
+  private async compute(ea: Entry, eb: Entry): Promise<number> {
+    const na = ea.rows.rows;
+    const nb = eb.rows.rows;
+    const d = ea.rows.cols;
+    const wa = this.mixture === 'equal' ? 1 / na : 1;
+    const wb = this.mixture === 'equal' ? 1 / nb : 1;
+    if (na + nb <= d) {
+      // (E11) Gram route: the stacked, weighted Gram matrix of [A; B].
+      const [ga, gb, gba] = await Promise.all([this.selfGram(ea), this.selfGram(eb), this.gemm.crossProducts(eb.rows, ea.rows)]);
+      const mix = mixtureGram(ga.matrix, gb.matrix, gba, na, nb, wa, wb);
+      return (await this.entropy(mix, na + nb)) - 0.5 * (ga.entropy + gb.entropy);
+    }
+    // (E10) covariance route: w_A·AᵀA + w_B·BᵀB (d×d).
+    const [ca, cb] = await Promise.all([this.selfScatter(ea), this.selfScatter(eb)]);
+    const mix = new Float64Array(ca.matrix.length);
+    for (let k = 0; k < mix.length; k++) mix[k] = wa * ca.matrix[k] + wb * cb.matrix[k];
+    return (await this.entropy(mix, d)) - 0.5 * (ca.entropy + cb.entropy);
   }
 }

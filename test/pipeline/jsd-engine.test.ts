@@ -43,3 +43,17 @@ test('identical contents (even as different arrays) give exactly 0 and are compu
   await engine.jsd(copy, b);
   assert.equal(calls, after, 'the pair was cached by content');
 });
+
+test('the worker-thread entropy pool gives bit-identical JSDs to the in-thread computation', async () => {
+  const { EntropyPool } = await import('../../src/accel/entropy-pool.js');
+  const pool = new EntropyPool(2);
+  try {
+    const inThread = new JsdEngine('equal');
+    const pooled = new JsdEngine('equal', jsGemmBackend, pool.entropy);
+    const pairs = Array.from({ length: 6 }, () => [rand(12, 48), rand(15, 48)] as const);
+    const got = await Promise.all(pairs.map(([a, b]) => pooled.jsd(a, b)));
+    for (let k = 0; k < pairs.length; k++) assert.equal(got[k], await inThread.jsd(pairs[k][0], pairs[k][1]));
+  } finally {
+    await pool.close();
+  }
+});
