@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { InputError } from '../errors.js';
-import { readJsonl } from './jsonl-log.js';
+import { readJsonl, type JsonlContents } from './jsonl-log.js';
 
 export interface AnswerRecord {
   readonly question_id: number | string;
@@ -21,9 +21,6 @@ export interface AnswerLog {
   readonly records: AnswerRecord[];
   /** Records by question id (as a string). */
   readonly byId: Map<string, AnswerRecord>;
-  /** Byte length before a torn last line (for resuming). */
-  readonly intactBytes: number;
-  readonly torn: boolean;
 }
 
 /** A sample id as LLaVA writes question ids: a number when it is a plain integer. */
@@ -71,12 +68,11 @@ function parseAnswer(value: unknown, path: string, line: number): AnswerRecord {
 }
 
 /**
- * Reads an answer file being written by `collectResponses`, for resuming: a missing file is
- * empty, a torn last line is ignored, duplicates are an error. (Finished answer files from
+ * The answers in an answer file being written by `collectResponses` (read with `readJsonl`, so
+ * a torn last line is already left out); duplicates are an error. (Finished answer files from
  * anywhere are read with `readAnswerFile` in data/responses.ts.)
  */
-export function readAnswerLog(path: string): AnswerLog {
-  const contents = readJsonl(path);
+export function answerLog(contents: JsonlContents, path: string): AnswerLog {
   const records: AnswerRecord[] = [];
   const byId = new Map<string, AnswerRecord>();
   contents.values.forEach((value, i) => {
@@ -86,5 +82,10 @@ export function readAnswerLog(path: string): AnswerLog {
     byId.set(id, rec);
     records.push(rec);
   });
-  return { records, byId, intactBytes: contents.intactBytes, torn: contents.torn };
+  return { records, byId };
+}
+
+/** Reads an answer file for resuming: a missing file is empty, a torn last line is ignored. */
+export function readAnswerLog(path: string): AnswerLog {
+  return answerLog(readJsonl(path), path);
 }

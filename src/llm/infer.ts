@@ -3,10 +3,11 @@
  * LLaVA answer file (DESIGN.md §5). Each answer is appended and fsync'd the moment it arrives;
  * a rerun with the same output file reads what is there (ignoring a torn last line) and asks
  * only for the samples still missing, so a killed run loses nothing and duplicates nothing.
+ * The file is locked while a run writes it, so two runs cannot both answer the same samples.
  */
 import { InputError } from '../errors.js';
 import type { Sample } from '../data/sample.js';
-import { readAnswerLog, newAnswerId, questionIdFor, type AnswerRecord } from './answers.js';
+import { answerLog, newAnswerId, questionIdFor, type AnswerRecord } from './answers.js';
 import { completeCached, type ResponseCache } from './cache.js';
 import { ChatRequestError, type ChatClient, type ChatMessage, type ChatRequest } from './client.js';
 import { imageDataUrl } from './image.js';
@@ -120,55 +121,50 @@ export async function collectResponses(options: InferOptions): Promise<InferSumm
     topP: options.topP,
     seed: options.seed,
   };
-  const existing = readAnswerLog(outPath);
-  const pending = pendingSamples(samples, existing.byId, model, outPath);
-  const total = samples.length;
-  const resumed = existing.records.length;
-  const maxConsecutive = options.maxConsecutiveFailures ?? 8;
-  const failures: SampleFailure[] = [];
-  let written = 0;
-  let fromCache = 0;
-  let consecutiveFailures = 0;
-  let stoppedEarly = false;
-
-  const progress = () => options.onProgress?.({ total, done: resumed + written, fromCache, failed: failures.length });
-  if (pending.length === 0) {
-    return { outPath, total, resumed, written, fromCache, failures, stoppedEarly, peakConcurrency: client.peakConcurrency };
-  }
-  const out = new JsonlAppender(outPath, existing.intactBytes);
-
-  const answerOne = async (sample: Sample): Promise<void> => {
-    options.signal?.throwIfAborted();
-    const request = await sampleRequest(sample, model, params, options.system);
-    try {
-      const { result, cached } = await completeCached(client, cache, request, { signal: options.signal });
-      const record: AnswerRecord = {
-        question_id: questionIdFor(sample.id),
-        prompt: sample.question,
-        text: result.text,
-        answer_id: newAnswerId(),
-        model_id: model,
-        metadata: answerMetadata(params, result.finishReason, result.model),
-      };
-      out.append(record);
-      written += 1;
-      if (cached) fromCache += 1;
-      consecutiveFailures = 0;
-    } catch (e) {
-      if (!(e instanceof ChatRequestError)) throw e;
-      failures.push({ id: sample.id, message: e.message });
-      consecutiveFailures += 1;
-      if (consecutiveFailures >= maxConsecutive) stoppedEarly = true;
-    }
-    progress();
-  };
-
+  const { appender: out, contents } = JsonlAppender.open(outPath);
   try {
-    await runPool(pending, client.concurrency, answerOne, () => stoppedEarly);
+    const existing = answerLog(contents, outPath);
+    const pending = pendingSamples(samples, existing.byId, model, outPath);
+    const total = samples.length;
+    const resumed = existing.records.length;
+    const maxConsecutive = options.maxConsecutiveFailures ?? 8;
+    const failures: SampleFailure[] = [];
+    let written = 0;
+    let fromCache = 0;
+    let consecutiveFailures = 0;
+    let stoppedEarly = false;
+
+    const answerOne = async (sample: Sample): Promise<void> => {
+      options.signal?.throwIfAborted();
+      const request = await sampleRequest(sample, model, params, options.system);
+      try {
+        const { result, cached } = await completeCached(client, cache, request, { signal: options.signal });
+        const record: AnswerRecord = {
+          question_id: questionIdFor(sample.id),
+          prompt: sample.question,
+          text: result.text,
+          answer_id: newAnswerId(),
+          model_id: model,
+          metadata: answerMetadata(params, result.finishReason, result.model),
+        };
+        out.append(record);
+        written += 1;
+        if (cached) fromCache += 1;
+        consecutiveFailures = 0;
+      } catch (e) {
+        if (!(e instanceof ChatRequestError)) throw e;
+        failures.push({ id: sample.id, message: e.message });
+        consecutiveFailures += 1;
+        if (consecutiveFailures >= maxConsecutive) stoppedEarly = true;
+      }
+      options.onProgress?.({ total, done: resumed + written, fromCache, failed: failures.length });
+    };
+
+    if (pending.length > 0) await runPool(pending, client.concurrency, answerOne, () => stoppedEarly);
+    return { outPath, total, resumed, written, fromCache, failures, stoppedEarly, peakConcurrency: client.peakConcurrency };
   } finally {
     out.close();
   }
-  return { outPath, total, resumed, written, fromCache, failures, stoppedEarly, peakConcurrency: client.peakConcurrency };
 }
 
 function answerMetadata(params: GenerationParams, finishReason: string | null, servedModel: string): Record<string, unknown> {

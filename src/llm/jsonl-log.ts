@@ -3,9 +3,10 @@
  * one line with a single write and fsync'd before the call returns, so a record is either
  * wholly on disk or (if the process died mid-write) a torn last line. Reading tolerates that
  * torn last line and opening for append cuts it off, so a rerun continues cleanly. A malformed
- * line anywhere else is an error: the file was not written by us, or was damaged.
+ * line anywhere else is an error: the file was not written by us, or was damaged. A lock file
+ * next to it keeps a second process from appending at the same time.
  */
-import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, renameSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, renameSync, rmSync, truncateSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { InputError } from '../errors.js';
 
@@ -55,21 +56,82 @@ export function readJsonl(path: string): JsonlContents {
   return { values, lines, intactBytes: buf.length, torn: false };
 }
 
-/** Appends JSON records to a file, one line each, durably. */
+/** True when a process with this id exists (EPERM: it exists but belongs to another user). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes `<path>.lock` (holding our pid) so that two writers never append to one file; a lock
+ * left by a process that no longer exists (killed) is taken over. Returns the lock's path.
+ */
+function acquireLock(path: string): string {
+  const lock = `${path}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lock, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return lock;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new InputError(`cannot write ${path}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      let pid = NaN;
+      try {
+        pid = Number(readFileSync(lock, 'utf8').trim());
+      } catch {
+        // Removed by its owner meanwhile: try again.
+      }
+      if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) {
+        throw new InputError(`${path} is already being written (by process ${pid}); wait for it to finish, or remove ${lock} if no such run is going on`);
+      }
+      rmSync(lock, { force: true });
+    }
+  }
+  throw new InputError(`cannot lock ${path}: ${lock} keeps reappearing`);
+}
+
+/** Appends JSON records to a file, one line each, durably; one writer per file (a lock file). */
 export class JsonlAppender {
   readonly path: string;
   private fd: number | undefined;
+  private lock: string | undefined;
+  private readonly releaseOnExit = () => this.releaseLock();
 
   /**
-   * Opens `path` for appending. `intactBytes` (from `readJsonl`) cuts off a torn last line;
-   * a last line without its newline gets one, so the next record starts on its own line.
+   * Locks `path`, reads what it holds (see `readJsonl`), cuts off a torn last line, and opens it
+   * for appending (creating it if missing). Reading under the lock means no other writer can
+   * add records between the caller's look at the contents and its first append.
    */
-  constructor(path: string, intactBytes?: number) {
-    this.path = path;
-    const existed = existsSync(path);
+  static open(path: string): { appender: JsonlAppender; contents: JsonlContents } {
+    const appender = new JsonlAppender(path);
     try {
-      if (existed && intactBytes !== undefined) truncateSync(path, intactBytes);
-      this.fd = openSync(path, 'a+');
+      const contents = readJsonl(path);
+      appender.openForAppend(contents.intactBytes);
+      return { appender, contents };
+    } catch (e) {
+      appender.close();
+      throw e;
+    }
+  }
+
+  private constructor(path: string) {
+    this.path = path;
+    this.lock = acquireLock(path);
+    process.once('exit', this.releaseOnExit);
+  }
+
+  private openForAppend(intactBytes: number): void {
+    const existed = existsSync(this.path);
+    try {
+      if (existed) truncateSync(this.path, intactBytes);
+      this.fd = openSync(this.path, 'a+');
       const size = fstatSync(this.fd).size;
       if (size > 0) {
         const last = Buffer.alloc(1);
@@ -77,9 +139,9 @@ export class JsonlAppender {
         if (last[0] !== 0x0a) writeSync(this.fd, '\n');
       }
       fsyncSync(this.fd);
-      if (!existed) fsyncDir(dirname(path));
+      if (!existed) fsyncDir(dirname(this.path));
     } catch (e) {
-      throw new InputError(`cannot write ${path}: ${e instanceof Error ? e.message : String(e)}`);
+      throw new InputError(`cannot write ${this.path}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
 
@@ -90,10 +152,29 @@ export class JsonlAppender {
     fsyncSync(this.fd);
   }
 
+  /** Replaces every record with `records` (atomically, see `rewriteJsonl`), then appends after them. */
+  rewrite(records: readonly unknown[]): void {
+    if (this.fd === undefined) throw new Error(`JsonlAppender: ${this.path} is closed`);
+    closeSync(this.fd);
+    this.fd = undefined;
+    rewriteJsonl(this.path, records);
+    this.openForAppend(readJsonl(this.path).intactBytes);
+  }
+
+  /** Closes the file and releases the lock. */
   close(): void {
     if (this.fd !== undefined) {
       closeSync(this.fd);
       this.fd = undefined;
+    }
+    this.releaseLock();
+  }
+
+  private releaseLock(): void {
+    if (this.lock !== undefined) {
+      rmSync(this.lock, { force: true });
+      this.lock = undefined;
+      process.off('exit', this.releaseOnExit);
     }
   }
 }

@@ -9,7 +9,7 @@
  * counted as failed and never averaged in. With `bothOrders`, every item is also judged with
  * the answers swapped and the two verdicts are averaged, cancelling position bias.
  *
- * Reviews are appended and fsync'd as they arrive; rerunning resumes (see `infer.ts`).
+ * Reviews are appended and fsync'd as they arrive, under a lock; rerunning resumes (see `infer.ts`).
  */
 import { InputError } from '../errors.js';
 import type { Sample } from '../data/sample.js';
@@ -18,7 +18,7 @@ import { questionIdFor } from './answers.js';
 import { completeCached, type ResponseCache } from './cache.js';
 import { ChatRequestError, type ChatClient, type ChatMessage, type ChatRequest } from './client.js';
 import { indexSamples, type SampleFailure } from './infer.js';
-import { JsonlAppender, readJsonl, rewriteJsonl } from './jsonl-log.js';
+import { JsonlAppender, type JsonlContents } from './jsonl-log.js';
 import { runPool } from './pool.js';
 
 /** The judge's standing instruction (system message). */
@@ -219,18 +219,11 @@ function parseReview(value: unknown, path: string, line: number): ReviewRecord {
   return v as unknown as ReviewRecord;
 }
 
-/** Runs the judge over every sample's answer; see the module comment. */
-export async function judgeAnswers(options: JudgeOptions): Promise<JudgeSummary> {
-  const { client, judgeModel, outPath, cache } = options;
-  const bothOrders = options.bothOrders ?? false;
-  const parseRetries = options.parseRetries ?? 2;
-  const items = prepareItems(options);
-  const itemsById = new Map(items.map((it) => [it.sample.id, it]));
-
-  const contents = readJsonl(outPath);
-  let existing = contents.values.map((v, i) => parseReview(v, outPath, contents.lines[i]));
+/** The reviews already in the file, checked against the items and the run's settings. */
+function existingReviews(contents: JsonlContents, outPath: string, itemsById: ReadonlyMap<string, PreparedItem>, judgeModel: string, bothOrders: boolean): ReviewRecord[] {
+  const reviews = contents.values.map((v, i) => parseReview(v, outPath, contents.lines[i]));
   const seen = new Set<string>();
-  for (const r of existing) {
+  for (const r of reviews) {
     const id = String(r.question_id);
     const item = itemsById.get(id);
     if (!item) throw new InputError(`${outPath} has a review of question_id ${id}, which is not in the data set`);
@@ -242,94 +235,98 @@ export async function judgeAnswers(options: JudgeOptions): Promise<JudgeSummary>
       );
     }
   }
-  let intactBytes: number | undefined = contents.intactBytes;
-  if (options.retryFailed && existing.some((r) => r.tuple === null)) {
-    existing = existing.filter((r) => r.tuple !== null);
-    rewriteJsonl(outPath, existing);
-    intactBytes = undefined;
-  }
-  const done = new Set(existing.map((r) => String(r.question_id)));
-  const pending = items.filter((it) => !done.has(it.sample.id));
-  const resumed = existing.length;
-  let unparsable = existing.filter((r) => r.tuple === null).length;
-  let written = 0;
-  let extraRequests = 0;
-  let consecutiveFailures = 0;
-  let stoppedEarly = false;
-  const maxConsecutive = options.maxConsecutiveFailures ?? 8;
-  const failures: SampleFailure[] = [];
-  const progress = () => options.onProgress?.({ total: items.length, done: resumed + written, unparsable, failed: failures.length });
+  return reviews;
+}
 
-  const summary = (): JudgeSummary => ({
-    outPath, total: items.length, resumed, written, unparsable, parseRetries: extraRequests, failures, stoppedEarly,
-  });
-  if (pending.length === 0) return summary();
+/** Runs the judge over every sample's answer; see the module comment. */
+export async function judgeAnswers(options: JudgeOptions): Promise<JudgeSummary> {
+  const { client, judgeModel, outPath, cache } = options;
+  const bothOrders = options.bothOrders ?? false;
+  const parseRetries = options.parseRetries ?? 2;
+  const items = prepareItems(options);
+  const itemsById = new Map(items.map((it) => [it.sample.id, it]));
 
-  const ask = async (item: JudgeItem): Promise<{ scores: [number, number] | undefined; content: string }> => {
-    const request: ChatRequest = {
-      model: judgeModel,
-      messages: judgeMessages(item),
-      maxTokens: options.maxTokens ?? 1024,
-      temperature: options.temperature ?? 0.2,
-    };
-    let content = '';
-    for (let attempt = 0; attempt <= parseRetries; attempt++) {
-      if (attempt > 0) extraRequests += 1;
-      const { result } = await completeCached(client, cache, request, {
-        signal: options.signal,
-        accept: (r) => parseJudgeScores(r.text) !== undefined,
-      });
-      content = result.text;
-      const scores = parseJudgeScores(content);
-      if (scores) return { scores, content };
-    }
-    return { scores: undefined, content };
-  };
-
-  const out = new JsonlAppender(outPath, intactBytes);
-  const judgeOne = async (it: PreparedItem): Promise<void> => {
-    options.signal?.throwIfAborted();
-    const base = { question: it.sample.question, context: it.sample.context, category: it.sample.category };
-    try {
-      const forward = await ask({ ...base, answer1: it.reference, answer2: it.answer.text });
-      let tuple: [number, number] | null = forward.scores ?? null;
-      let swapped: ReviewRecord['swapped'];
-      if (bothOrders) {
-        const reverse = await ask({ ...base, answer1: it.answer.text, answer2: it.reference });
-        const back: [number, number] | null = reverse.scores ? [reverse.scores[1], reverse.scores[0]] : null;
-        swapped = { tuple: back, content: reverse.content };
-        tuple = tuple && back ? [(tuple[0] + back[0]) / 2, (tuple[1] + back[1]) / 2] : null;
-      }
-      const record: ReviewRecord = {
-        question_id: it.questionId,
-        ...(it.sample.category !== undefined ? { category: it.sample.category } : {}),
-        tuple,
-        content: forward.content,
-        answer1_id: it.referenceId,
-        answer2_id: it.answerId,
-        model_id: it.answer.modelId ?? '',
-        judge_model: judgeModel,
-        both_orders: bothOrders,
-        ...(swapped ? { swapped } : {}),
-        ...(tuple === null ? { error: `the judge's reply did not start with two scores from 1 to 10 (after ${parseRetries + 1} attempts per order)` } : {}),
-      };
-      out.append(record);
-      written += 1;
-      if (tuple === null) unparsable += 1;
-      consecutiveFailures = 0;
-    } catch (e) {
-      if (!(e instanceof ChatRequestError)) throw e;
-      failures.push({ id: it.sample.id, message: e.message });
-      consecutiveFailures += 1;
-      if (consecutiveFailures >= maxConsecutive) stoppedEarly = true;
-    }
-    progress();
-  };
-
+  const { appender: out, contents } = JsonlAppender.open(outPath);
   try {
-    await runPool(pending, client.concurrency, judgeOne, () => stoppedEarly);
+    let existing = existingReviews(contents, outPath, itemsById, judgeModel, bothOrders);
+    if (options.retryFailed && existing.some((r) => r.tuple === null)) {
+      existing = existing.filter((r) => r.tuple !== null);
+      out.rewrite(existing);
+    }
+    const done = new Set(existing.map((r) => String(r.question_id)));
+    const pending = items.filter((it) => !done.has(it.sample.id));
+    const resumed = existing.length;
+    let unparsable = existing.filter((r) => r.tuple === null).length;
+    let written = 0;
+    let extraRequests = 0;
+    let consecutiveFailures = 0;
+    let stoppedEarly = false;
+    const maxConsecutive = options.maxConsecutiveFailures ?? 8;
+    const failures: SampleFailure[] = [];
+
+    const ask = async (item: JudgeItem): Promise<{ scores: [number, number] | undefined; content: string }> => {
+      const request: ChatRequest = {
+        model: judgeModel,
+        messages: judgeMessages(item),
+        maxTokens: options.maxTokens ?? 1024,
+        temperature: options.temperature ?? 0.2,
+      };
+      let content = '';
+      for (let attempt = 0; attempt <= parseRetries; attempt++) {
+        if (attempt > 0) extraRequests += 1;
+        const { result } = await completeCached(client, cache, request, {
+          signal: options.signal,
+          accept: (r) => parseJudgeScores(r.text) !== undefined,
+        });
+        content = result.text;
+        const scores = parseJudgeScores(content);
+        if (scores) return { scores, content };
+      }
+      return { scores: undefined, content };
+    };
+
+    const judgeOne = async (it: PreparedItem): Promise<void> => {
+      options.signal?.throwIfAborted();
+      const base = { question: it.sample.question, context: it.sample.context, category: it.sample.category };
+      try {
+        const forward = await ask({ ...base, answer1: it.reference, answer2: it.answer.text });
+        let tuple: [number, number] | null = forward.scores ?? null;
+        let swapped: ReviewRecord['swapped'];
+        if (bothOrders) {
+          const reverse = await ask({ ...base, answer1: it.answer.text, answer2: it.reference });
+          const back: [number, number] | null = reverse.scores ? [reverse.scores[1], reverse.scores[0]] : null;
+          swapped = { tuple: back, content: reverse.content };
+          tuple = tuple && back ? [(tuple[0] + back[0]) / 2, (tuple[1] + back[1]) / 2] : null;
+        }
+        const record: ReviewRecord = {
+          question_id: it.questionId,
+          ...(it.sample.category !== undefined ? { category: it.sample.category } : {}),
+          tuple,
+          content: forward.content,
+          answer1_id: it.referenceId,
+          answer2_id: it.answerId,
+          model_id: it.answer.modelId ?? '',
+          judge_model: judgeModel,
+          both_orders: bothOrders,
+          ...(swapped ? { swapped } : {}),
+          ...(tuple === null ? { error: `the judge's reply did not start with two scores from 1 to 10 (after ${parseRetries + 1} attempts per order)` } : {}),
+        };
+        out.append(record);
+        written += 1;
+        if (tuple === null) unparsable += 1;
+        consecutiveFailures = 0;
+      } catch (e) {
+        if (!(e instanceof ChatRequestError)) throw e;
+        failures.push({ id: it.sample.id, message: e.message });
+        consecutiveFailures += 1;
+        if (consecutiveFailures >= maxConsecutive) stoppedEarly = true;
+      }
+      options.onProgress?.({ total: items.length, done: resumed + written, unparsable, failed: failures.length });
+    };
+
+    if (pending.length > 0) await runPool(pending, client.concurrency, judgeOne, () => stoppedEarly);
+    return { outPath, total: items.length, resumed, written, unparsable, parseRetries: extraRequests, failures, stoppedEarly };
   } finally {
     out.close();
   }
-  return summary();
 }

@@ -43,6 +43,7 @@ test('infer interrupted (SIGINT), killed (SIGKILL) and rerun ends with exactly o
   const r1 = await interrupted.done;
   assert.equal(r1.code, 130);
   assert.match(r1.stderr, /interrupted; \d+ of 12 answers are saved in .*answers\.jsonl; rerun the same command to continue/);
+  assert.equal(existsSync(`${out}.lock`), false, 'an interrupted run releases its lock');
 
   const killed = startCli(args, env);
   const before = lineCount(out);
@@ -50,6 +51,7 @@ test('infer interrupted (SIGINT), killed (SIGKILL) and rerun ends with exactly o
   killed.child.kill('SIGKILL');
   const r2 = await killed.done;
   assert.equal(r2.signal, 'SIGKILL');
+  assert.ok(existsSync(`${out}.lock`), 'a killed run leaves its lock behind, for the rerun to take over');
   // A write cut off by the kill leaves a torn last line; simulate the worst case.
   const afterKill = lineCount(out);
   appendFileSync(out, '{"question_id": 11, "prompt": "What is in pic');
@@ -67,6 +69,7 @@ test('infer interrupted (SIGINT), killed (SIGKILL) and rerun ends with exactly o
   assert.deepEqual(records.map((r) => r.question_id).sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
   for (const r of records) assert.equal(r.text, `answer to What is in picture ${r.question_id}?`);
   assert.ok(server.peakInFlight <= 2, `peak in flight ${server.peakInFlight}`);
+  assert.equal(existsSync(`${out}.lock`), false);
 });
 
 test('judge and judge summarize from the command line', async () => {
