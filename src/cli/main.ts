@@ -12,6 +12,7 @@ import { register as registerMi } from './mi.js';
 import { register as registerTrainEstimator } from './train-estimator.js';
 import { register as registerInfer } from './infer.js';
 import { register as registerJudge } from './judge.js';
+import { register as registerShift } from './shift.js';
 import { register as registerEmbed } from './embed.js';
 import { register as registerModels } from './models.js';
 
@@ -29,6 +30,7 @@ registerMi(program);
 registerTrainEstimator(program);
 registerInfer(program);
 registerJudge(program);
+registerShift(program);
 registerEmbed(program);
 registerModels(program);
 

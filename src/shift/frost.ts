@@ -22,19 +22,21 @@ import { Rng } from './rng.js';
 const PROCEDURAL_COUNT = 6;
 const MARGIN = 64;
 
+/** How to recreate a texture source (e.g. in a worker thread). */
+export type FrostSpec = { readonly kind: 'procedural'; readonly seed: number } | { readonly kind: 'folder'; readonly dir: string };
+
 export class FrostTextures {
   private readonly cache = new Map<string, Promise<RgbImage>>();
 
   private constructor(
-    /** `procedural` or the folder the textures came from (recorded in manifests). */
-    readonly source: string,
+    readonly spec: FrostSpec,
     private readonly count: number,
     private readonly make: (index: number, minW: number, minH: number) => Promise<RgbImage>,
   ) {}
 
   /** Synthesised textures; `seed` fixes them. */
   static procedural(seed: number): FrostTextures {
-    return new FrostTextures('procedural', PROCEDURAL_COUNT, async (index, minW, minH) =>
+    return new FrostTextures({ kind: 'procedural', seed }, PROCEDURAL_COUNT, async (index, minW, minH) =>
       proceduralIce(minW + MARGIN, minH + MARGIN, Rng.forKey(seed, 'frost-texture', index, minW, minH)),
     );
   }
@@ -49,7 +51,16 @@ export class FrostTextures {
     }
     if (names.length === 0) throw new InputError(`${dir}: no texture images (.jpg, .png, .webp) in the frost texture folder`);
     const images = await Promise.all(names.map(async (n) => (await decodeImage(new Uint8Array(readFileSync(join(dir, n))), join(dir, n))).image));
-    return new FrostTextures(dir, images.length, async (index, minW, minH) => upscaleToCover(images[index], minW, minH));
+    return new FrostTextures({ kind: 'folder', dir }, images.length, async (index, minW, minH) => upscaleToCover(images[index], minW, minH));
+  }
+
+  static async fromSpec(spec: FrostSpec): Promise<FrostTextures> {
+    return spec.kind === 'procedural' ? FrostTextures.procedural(spec.seed) : FrostTextures.fromFolder(spec.dir);
+  }
+
+  /** `procedural` or the folder the textures came from (recorded in manifests). */
+  get source(): string {
+    return this.spec.kind === 'procedural' ? 'procedural' : this.spec.dir;
   }
 
   /** A random crop of width×height from a randomly chosen texture. */

@@ -230,21 +230,30 @@ export function defocusBlur(img: RgbImage, radius: number, aliasBlur: number): R
   }
   const out = new Float32Array(img.data.length);
   const inv = 1 / count;
-  // Accumulate row by row of the disk: out(y, x) += Σ over [x − a, x + a] of source row y + dy.
+  // out(y, x) = Σ_k (P[row y+k−r][x + r + a_k + 1] − P[row y+k−r][x + r − a_k]) / count, summed in registers.
+  const K = 2 * r + 1;
+  const hiBase = new Int32Array(K);
+  const loBase = new Int32Array(K);
   for (let y = 0; y < h; y++) {
-    const o0 = y * w * 3;
-    for (let k = 0; k <= 2 * r; k++) {
-      const a = halfWidths[k];
+    for (let k = 0; k < K; k++) {
       const base = reflect101(y + k - r, h) * pw * 3;
-      let hi = base + (r + a + 1) * 3;
-      let lo = base + (r - a) * 3;
-      for (let o = o0, end = o0 + w * 3; o < end; o += 3, hi += 3, lo += 3) {
-        out[o] += prefix[hi] - prefix[lo];
-        out[o + 1] += prefix[hi + 1] - prefix[lo + 1];
-        out[o + 2] += prefix[hi + 2] - prefix[lo + 2];
-      }
+      hiBase[k] = base + (r + halfWidths[k] + 1) * 3;
+      loBase[k] = base + (r - halfWidths[k]) * 3;
     }
-    for (let o = o0, end = o0 + w * 3; o < end; o++) out[o] *= inv;
+    let o = y * w * 3;
+    for (let x3 = 0; x3 < w * 3; x3 += 3, o += 3) {
+      let s0 = 0, s1 = 0, s2 = 0;
+      for (let k = 0; k < K; k++) {
+        const hi = hiBase[k] + x3;
+        const lo = loBase[k] + x3;
+        s0 += prefix[hi] - prefix[lo];
+        s1 += prefix[hi + 1] - prefix[lo + 1];
+        s2 += prefix[hi + 2] - prefix[lo + 2];
+      }
+      out[o] = s0 * inv;
+      out[o + 1] = s1 * inv;
+      out[o + 2] = s2 * inv;
+    }
   }
   return gaussianBlur(rgbImage(w, h, out), r <= 8 ? 3 : 5, aliasBlur);
 }

@@ -43,7 +43,7 @@ export async function decodeImage(bytes: Uint8Array, where = 'image'): Promise<D
   const { width, height, channels } = raw.info;
   const data = new Float32Array(width * height * 3);
   if (channels === 3) {
-    for (let i = 0; i < data.length; i++) data[i] = raw.data[i];
+    data.set(raw.data);
   } else {
     for (let p = 0, q = 0; p < width * height; p++, q += channels) {
       const o = p * 3;
@@ -55,14 +55,10 @@ export async function decodeImage(bytes: Uint8Array, where = 'image'): Promise<D
   return { image: { width, height, data }, format: format as EncodedFormat, ...(meta.orientation && meta.orientation !== 1 ? { orientation: meta.orientation } : {}) };
 }
 
-/** Round and clamp to bytes. */
+/** Clamp to [0, 255] and round to bytes (round half to even: the typed-array conversion ToUint8Clamp). */
 export function toBytes(img: RgbImage): Buffer {
-  const out = Buffer.alloc(img.data.length);
-  for (let i = 0; i < out.length; i++) {
-    const v = Math.round(img.data[i]);
-    out[i] = v < 0 ? 0 : v > 255 ? 255 : v;
-  }
-  return out;
+  const clamped = new Uint8ClampedArray(img.data);
+  return Buffer.from(clamped.buffer, clamped.byteOffset, clamped.byteLength);
 }
 
 export interface EncodeOptions {

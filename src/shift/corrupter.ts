@@ -1,0 +1,109 @@
+/**
+ * Corrupting encoded images, in this thread or in a pool of worker threads (one JavaScript
+ * thread per core: the corruptions are plain loops over pixels). A job is pure — its result
+ * depends only on the image bytes, the corruption, the seed and the frost texture source — so
+ * the output is the same whichever thread runs it.
+ */
+import { availableParallelism } from 'node:os';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { ImageCorruption } from '../data/scenarios.js';
+import { InputError, RunError } from '../errors.js';
+import { FrostTextures, type FrostSpec } from './frost.js';
+import { corruptImage } from './image.js';
+import { decodeImage, encodeImage } from './pixels.js';
+import { Rng } from './rng.js';
+
+export interface CorruptJob {
+  readonly bytes: Uint8Array;
+  readonly kind: ImageCorruption;
+  readonly severity: number;
+  readonly seed: number;
+  /** SHA-256 of the bytes: keys the random stream. */
+  readonly hash: string;
+  /** JPEG/WebP quality of the output. */
+  readonly quality: number;
+  /** For error messages. */
+  readonly where: string;
+}
+
+/** Decode, corrupt, encode in the source format (EXIF orientation kept). */
+export async function runCorruptJob(job: CorruptJob, frost: FrostTextures): Promise<Uint8Array> {
+  const decoded = await decodeImage(job.bytes, job.where);
+  const rng = Rng.forKey(job.seed, 'image', job.kind, job.hash);
+  const out = await corruptImage(decoded.image, job.kind, job.severity, { rng, frost });
+  return encodeImage(out, decoded.format, { quality: job.quality, ...(decoded.orientation ? { orientation: decoded.orientation } : {}) });
+}
+
+export interface Corrupter {
+  corrupt(job: CorruptJob): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
+/** Runs jobs in this thread. */
+export function inProcessCorrupter(frost: FrostTextures): Corrupter {
+  return { corrupt: (job) => runCorruptJob(job, frost), close: async () => {} };
+}
+
+/** The default number of worker threads: the cores available, at most 4. */
+export function defaultWorkerCount(): number {
+  return Math.min(4, availableParallelism());
+}
+
+interface Pending {
+  readonly resolve: (b: Uint8Array) => void;
+  readonly reject: (e: Error) => void;
+}
+
+/** A pool of `size` worker threads, each with its own copy of the frost textures. */
+export function workerCorrupter(size: number, frost: FrostSpec): Corrupter {
+  // The worker module next to this one: .js when built; from source (.ts, run through tsx) the
+  // worker first registers tsx's loader, which worker threads do not inherit.
+  const ext = extname(fileURLToPath(import.meta.url));
+  const url = new URL(`./corrupt-worker${ext}`, import.meta.url);
+  const start = (): Worker =>
+    ext === '.ts'
+      ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((t) => t.register()).then(() => import(${JSON.stringify(url.href)}));`, {
+          eval: true,
+          workerData: { frost },
+        })
+      : new Worker(url, { workerData: { frost } });
+  const workers: { w: Worker; busy: number }[] = [];
+  const pending = new Map<number, Pending>();
+  let nextId = 0;
+  let failed: Error | undefined;
+  for (let i = 0; i < size; i++) {
+    const w = start();
+    w.on('message', (m: { id: number; bytes?: Uint8Array; error?: { message: string; input: boolean } }) => {
+      const p = pending.get(m.id);
+      if (!p) return;
+      pending.delete(m.id);
+      entry.busy--;
+      if (m.bytes) p.resolve(m.bytes);
+      else p.reject(m.error?.input ? new InputError(m.error.message) : new RunError(`image worker: ${m.error?.message ?? 'unknown failure'}`));
+    });
+    w.on('error', (e) => {
+      failed = e;
+      for (const p of pending.values()) p.reject(new RunError(`image worker failed: ${e.message}`));
+      pending.clear();
+    });
+    const entry = { w, busy: 0 };
+    workers.push(entry);
+  }
+  return {
+    corrupt(job) {
+      if (failed) return Promise.reject(new RunError(`image worker failed: ${failed.message}`));
+      const entry = workers.reduce((a, b) => (b.busy < a.busy ? b : a));
+      const id = nextId++;
+      entry.busy++;
+      return new Promise<Uint8Array>((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        entry.w.postMessage({ id, job });
+      });
+    },
+    async close() {
+      await Promise.all(workers.map((e) => e.w.terminate()));
+    },
+  };
+}
