@@ -1,0 +1,93 @@
+/**
+ * The results of a whole study (`mllmshift run`, `mllmshift demo`): `results.json`, read by
+ * the HTML report. It carries the authors' keys (`EMI`, `EMID`, `EMID_UB`, `PearsonR`,
+ * `PearsonPval`) so their analysis code can read it, plus per-scenario detail, judge scores,
+ * intervals and correlations.
+ */
+
+/** A correlation between two per-scenario quantities, with two-sided p-values. */
+export interface CorrelationSummary {
+  readonly n: number;
+  readonly pearson: { readonly r: number | null; readonly p: number | null };
+  readonly spearman: { readonly rho: number | null; readonly p: number | null };
+  readonly kendall: { readonly tau: number | null; readonly p: number | null };
+}
+
+export type Interval = readonly [number, number];
+
+export interface ScenarioResult {
+  /** Scenario name, e.g. `llava_bench_coco_defocus_blur_3_sr_7`. */
+  readonly name: string;
+  /** 'id' for the in-distribution set. */
+  readonly modality: 'id' | 'visual' | 'text' | 'joint';
+  readonly visualShift: string | null;
+  readonly visualSeverity: number | null;
+  readonly textShift: string | null;
+  readonly textSeverity: number | null;
+  readonly n: number;
+  readonly emi: number;
+  readonly emiCi95: Interval | null;
+  /** null for the ID set. */
+  readonly emid: number | null;
+  readonly emidCi95: Interval | null;
+  /** Permutation p-value of EMID ≠ 0. */
+  readonly emidPValue: number | null;
+  readonly jsd: { readonly visual: number; readonly text: number; readonly idOutput: number; readonly oodOutput: number } | null;
+  readonly bound: number | null;
+  /** EMID ≤ bound (null for the ID set). */
+  readonly boundHolds: boolean | null;
+  /** LLM-judge scores, when a judge ran. */
+  readonly judge: {
+    readonly relativePreference: number;
+    readonly relativePreferenceCi95: Interval | null;
+    readonly winRate: number;
+    readonly winRateCi95: Interval | null;
+    readonly judged: number;
+    readonly failed: number;
+  } | null;
+  /** Known accuracy of a simulated model (demo only). */
+  readonly simulatedAccuracy: number | null;
+}
+
+export interface ExampleResponse {
+  readonly scenario: string;
+  readonly id: string;
+  readonly question: string;
+  readonly response: string;
+  readonly reference: string;
+}
+
+export interface RunResults {
+  readonly version: string;
+  /** ISO 8601 time the results were written. */
+  readonly created: string;
+  readonly run: {
+    readonly name: string;
+    readonly model: string;
+    readonly idScenario: string;
+    readonly encoders: string;
+    readonly estimator: string;
+    readonly bound: 'scale-adjusted' | 'full';
+    readonly jsdMixture: 'equal' | 'sample-weighted';
+    /** True for `mllmshift demo`: a simulation demonstrating the pipeline. */
+    readonly simulated: boolean;
+    readonly notes: readonly string[];
+  };
+  // The authors' keys.
+  readonly EMI: Readonly<Record<string, number>>;
+  readonly EMID: Readonly<Record<string, number>>;
+  readonly EMID_UB: Readonly<Record<string, number>>;
+  readonly PearsonR: number | null;
+  readonly PearsonPval: number | null;
+  readonly JSD_null: { readonly visual: number; readonly text: number; readonly output: number; readonly halfSize: number };
+  readonly scenarios: readonly ScenarioResult[];
+  readonly correlations: {
+    readonly emidVsBound: CorrelationSummary;
+    readonly emiVsRelativePreference: CorrelationSummary | null;
+    readonly emiVsWinRate: CorrelationSummary | null;
+    readonly emiVsSimulatedAccuracy: CorrelationSummary | null;
+  };
+  readonly boundHoldsEverywhere: boolean;
+  /** A few responses to show in the report (model text: always escaped when rendered). */
+  readonly examples: readonly ExampleResponse[];
+}
