@@ -140,7 +140,7 @@ async function download(url: string, dest: string, opts: PullOptions, optional: 
   mkdirSync(dirname(dest), { recursive: true });
   const part = `${dest}.part`;
   const total = Number(res.headers.get('content-length') ?? 0);
-  const bar = new Progress(basename(dest), total, { enabled: (opts.progress ?? true) && total > 0, unit: 'MB', format: fmtMB });
+  const bar = new Progress(basename(dest), total, { enabled: (opts.progress ?? true) && total > 0, format: fmtMB });
   let got = 0;
   const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
   body.on('data', (c: Buffer) => {

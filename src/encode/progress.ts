@@ -8,7 +8,7 @@ export interface ProgressOptions {
   readonly enabled?: boolean;
   /** Unit name shown after the rate (default "items"). */
   readonly unit?: string;
-  /** Format amounts (default: integers; e.g. bytes → MB). */
+  /** Format amounts and the rate (default: integers and "<rate> <unit>/s"; e.g. bytes → MB). */
   readonly format?: (n: number) => string;
   readonly stream?: NodeJS.WriteStream;
 }
@@ -40,15 +40,17 @@ export class Progress {
   }
 
   /** The status line for `done` of `total` after `seconds`. */
-  static line(label: string, done: number, total: number, seconds: number, unit = 'items', format: (n: number) => string = (n) => String(Math.round(n))): string {
+  static line(label: string, done: number, total: number, seconds: number, unit = 'items', format?: (n: number) => string): string {
+    const amount = format ?? ((n: number) => String(Math.round(n)));
     const frac = total > 0 ? Math.min(1, done / total) : 1;
     const width = 20;
     const filled = Math.round(frac * width);
     const rate = seconds > 0 ? done / seconds : 0;
     const eta = rate > 0 ? (total - done) / rate : Infinity;
-    const rateText = rate >= 100 ? rate.toFixed(0) : rate.toFixed(1);
+    // With a custom amount format (e.g. bytes → MB) the rate is shown in that format too.
+    const rateText = format ? `${format(rate)}/s` : `${rate >= 100 ? rate.toFixed(0) : rate.toFixed(1)} ${unit}/s`;
     const tail = done >= total ? `in ${fmtTime(seconds)}` : `ETA ${fmtTime(eta)}`;
-    return `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${format(done)}/${format(total)} ${rateText} ${unit}/s ${tail}`;
+    return `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${amount(done)}/${amount(total)} ${rateText} ${tail}`;
   }
 
   tick(n = 1): void {
