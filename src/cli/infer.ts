@@ -31,7 +31,7 @@ export function addEndpointOptions(cmd: Command, concurrencyDefault: string): Co
     .option('--timeout <seconds>', 'timeout of one request', '300')
     .option('--max-retries <n>', 'retries on 429/5xx/timeouts/network errors/malformed replies', '6')
     .option('--retry-delay <ms>', 'first backoff delay (doubles each retry, jittered; Retry-After wins)', '1000')
-    .option('--cache <file>', 'response cache (SQLite; default $MLLMSHIFT_CACHE_DIR, else ~/.cache/mllmshift, /chat-responses.sqlite)')
+    .option('--cache <file>', 'response cache (SQLite) answering repeated identical requests (same model, parameters, prompt, image); default chat-responses.sqlite in $MLLMSHIFT_CACHE_DIR, else $XDG_CACHE_HOME/mllmshift or ~/.cache/mllmshift')
     .option('--no-cache', 'neither read nor write the response cache');
 }
 

@@ -35,6 +35,7 @@ export interface InferOptions extends GenerationParams {
    * them (the endpoint is down or rejects every request); default 8.
    */
   readonly maxConsecutiveFailures?: number;
+  /** Called once after the existing answers are read, then after each sample. */
   readonly onProgress?: (p: InferProgress) => void;
   readonly signal?: AbortSignal;
 }
@@ -160,6 +161,7 @@ export async function collectResponses(options: InferOptions): Promise<InferSumm
       options.onProgress?.({ total, done: resumed + written, fromCache, failed: failures.length });
     };
 
+    options.onProgress?.({ total, done: resumed, fromCache, failed: 0 });
     if (pending.length > 0) await runPool(pending, client.concurrency, answerOne, () => stoppedEarly);
     return { outPath, total, resumed, written, fromCache, failures, stoppedEarly, peakConcurrency: client.peakConcurrency };
   } finally {

@@ -146,6 +146,7 @@ export interface JudgeOptions {
   /** Judge again the items whose earlier judgment failed (their old reviews are removed). */
   readonly retryFailed?: boolean;
   readonly maxConsecutiveFailures?: number;
+  /** Called once after the existing reviews are read, then after each item. */
   readonly onProgress?: (p: JudgeProgress) => void;
   readonly signal?: AbortSignal;
 }
@@ -324,6 +325,7 @@ export async function judgeAnswers(options: JudgeOptions): Promise<JudgeSummary>
       options.onProgress?.({ total: items.length, done: resumed + written, unparsable, failed: failures.length });
     };
 
+    options.onProgress?.({ total: items.length, done: resumed, unparsable, failed: 0 });
     if (pending.length > 0) await runPool(pending, client.concurrency, judgeOne, () => stoppedEarly);
     return { outPath, total: items.length, resumed, written, unparsable, parseRetries: extraRequests, failures, stoppedEarly };
   } finally {
