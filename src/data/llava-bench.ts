@@ -94,6 +94,19 @@ export function readAnswerTexts(file: string): Map<string, { text: string; line:
   return out;
 }
 
+/**
+ * The file of a question's image: `images/<name>`, or, for the COCO set, the COCO val2014 file
+ * name (`qa90_questions.jsonl` says `000000441147.jpg`, the COCO download has
+ * `COCO_val2014_000000441147.jpg`).
+ */
+function findImage(dir: string, name: string): string | undefined {
+  for (const candidate of [name, `COCO_val2014_${name}`]) {
+    const p = resolve(dir, candidate);
+    if (existsSync(p)) return p;
+  }
+  return undefined;
+}
+
 /** Load a LLaVA-Bench style data set into samples, in the order of the questions file. */
 export function loadLlavaBench(files: LlavaBenchFiles): Sample[] {
   const refs = files.answers ? readAnswerTexts(files.answers) : undefined;
@@ -113,8 +126,8 @@ export function loadLlavaBench(files: LlavaBenchFiles): Sample[] {
     if (seen.has(id)) throw new InputError(`${where}: duplicate question_id ${id} (first on line ${seen.get(id)})`);
     seen.set(id, line);
     const image = stringField(value, 'image', where)!;
-    const imagePath = resolve(files.images, image);
-    if (!existsSync(imagePath)) throw new InputError(`${where}: image "${image}" not found in ${files.images}`);
+    const imagePath = findImage(files.images, image);
+    if (!imagePath) throw new InputError(`${where}: image "${image}" not found in ${files.images}`);
     const question = stringField(value, 'text', where)!;
     const category = stringField(value, 'category', where, { optional: true });
     samples.push(

@@ -77,7 +77,7 @@ test('readDatasetDir reports file:line for bad JSON, missing fields, missing ima
 test('LLaVA-Bench COCO layout: questions + answers + caps_boxes context + images', async () => {
   const dir = tmp();
   try {
-    writeFileSync(join(dir, '000000441147.jpg'), JPEG_A);
+    writeFileSync(join(dir, 'COCO_val2014_000000441147.jpg'), JPEG_A); // the COCO download's name for 000000441147.jpg
     writeFileSync(join(dir, '000000353536.jpg'), JPEG_B);
     writeFileSync(
       join(dir, 'qa90_questions.jsonl'),
@@ -108,6 +108,7 @@ test('LLaVA-Bench COCO layout: questions + answers + caps_boxes context + images
     assert.equal(s[0].context, 'Two suitcases.\nOld luggage.\n\nsuitcase: [0.1, 0.2, 0.5, 1.0]');
     assert.equal(s[1].context, undefined);
     assert.deepEqual(await readImageBytes(s[1]), JPEG_B);
+    assert.ok(s[0].image.kind === 'file' && s[0].image.path.endsWith('COCO_val2014_000000441147.jpg'));
     // the questions file itself works too
     assert.equal((await loadDataset(join(dir, 'qa90_questions.jsonl'))).length, 2);
   } finally {

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { parquetWriteFile } from 'hyparquet-writer';
 import { readDatasetDir, readDatasetManifest } from '../../src/data/dataset-dir.js';
 import { loadDataset } from '../../src/data/load.js';
 import { parseScenario, syntheticGrid } from '../../src/data/scenarios.js';
@@ -89,4 +90,37 @@ test('the synthetic grid writes all 35 sets named as the paper', async () => {
   assert.ok(res.scenarios.every((s) => s.samples === 2));
   assert.equal(res.imagesCorrupted, 2 * 6);
   assert.equal(readDatasetDir(join(out, 'llava_bench_coco_defocus_blur_3_sr_7')).length, 2);
+});
+
+test('a parquet source (image bytes in memory) shifts the same way: names from image.path, format and size kept', async () => {
+  const jpgs = await Promise.all([1, 2].map((k) => sharp({ create: { width: 40 + k, height: 30, channels: 3, background: { r: 90 * k, g: 60, b: 30 } } }).jpeg().toBuffer()));
+  const file = join(root, 'x.parquet');
+  await parquetWriteFile({
+    filename: file,
+    columnData: [
+      { name: 'image', data: jpgs.map((b, k) => ({ bytes: new Uint8Array(b), path: `img_${k}.jpg` })) },
+      { name: 'question', data: ['What is in the image?', 'Describe the scene in detail.'] },
+      { name: 'reference_answer', data: ['A thing.', 'A scene.'] },
+    ],
+    schema: [
+      { name: 'root', num_children: 3 },
+      { name: 'image', num_children: 2, repetition_type: 'OPTIONAL' },
+      { name: 'bytes', type: 'BYTE_ARRAY', repetition_type: 'OPTIONAL' },
+      { name: 'path', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
+      { name: 'question', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
+      { name: 'reference_answer', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
+    ],
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  } as any);
+  const out = join(root, 'from-parquet');
+  await generateShifts({ source: { samples: await loadDataset(file), label: file }, scenarios: [parseScenario('llava_bench_coco_brightness_2_sr_4')], grid: 'custom', outDir: out, seed: 0, workers: 0 });
+  const got = readDatasetDir(join(out, 'llava_bench_coco_brightness_2_sr_4'));
+  assert.deepEqual(got.map((s) => s.id), ['0', '1']);
+  for (const [k, s] of got.entries()) {
+    const path = s.image.kind === 'file' ? s.image.path : '';
+    assert.ok(path.endsWith(`images/img_${k}.jpg`));
+    const meta = await sharp(path).metadata();
+    assert.deepEqual([meta.format, meta.width, meta.height], ['jpeg', 41 + k, 30]);
+    assert.equal(s.referenceAnswer, ['A thing.', 'A scene.'][k]);
+  }
 });
