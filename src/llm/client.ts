@@ -145,8 +145,9 @@ export class ChatClient {
     const { baseURL, query, azure } = parseBaseUrl(options.baseURL);
     this.baseURL = baseURL;
     this.secret = options.apiKey;
-    this.timeoutMs = options.timeoutMs ?? 300_000;
-    if (!(this.timeoutMs > 0)) throw new UsageError(`timeout must be > 0 ms, got ${this.timeoutMs}`);
+    const timeoutMs = options.timeoutMs ?? 300_000;
+    if (!(timeoutMs > 0)) throw new UsageError(`timeout must be > 0 ms, got ${timeoutMs}`);
+    this.timeoutMs = Math.ceil(timeoutMs);
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.limiter = new Limiter(options.concurrency ?? 4);
     this.onRetry = options.onRetry;

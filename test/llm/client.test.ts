@@ -174,3 +174,10 @@ test('a base URL with a query (Azure\'s api-version) keeps it on every request',
   assert.equal((await client.complete(ask)).text, 'az');
   assert.equal(requests()[0].url, '/v1/chat/completions?api-version=2024-06-01');
 });
+
+test('fractional timeouts (e.g. --timeout 0.25) are accepted', async () => {
+  setup(() => ({ kind: 'text', text: 'in time' }));
+  const client = new ChatClient({ baseURL: server.url, timeoutMs: 1500.5 });
+  assert.equal((await client.complete(ask)).text, 'in time');
+  assert.throws(() => new ChatClient({ baseURL: server.url, timeoutMs: 0 }), UsageError);
+});
