@@ -1,5 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
 import { IMAGE_CORRUPTIONS, type ImageCorruption } from '../../src/data/scenarios.js';
 import { FrostTextures } from '../../src/shift/frost.js';
 import { corruptImage, defocusBlur, motionBlur, plasmaFractal } from '../../src/shift/image.js';
@@ -131,4 +135,26 @@ test('plasma fractal is normalised to [0, 1] and seeded', () => {
 
 test('severity outside 1…5 is rejected', async () => {
   await assert.rejects(corruptImage(testImage(8, 8), 'contrast', 6, { rng: Rng.forKey(0) }), RangeError);
+});
+
+test('frost textures from a user folder: random crops of the image size, small textures scaled up; empty folder is an input error', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mllmshift-frost-'));
+  try {
+    await assert.rejects(FrostTextures.fromFolder(dir), /no texture images/);
+    writeFileSync(join(dir, 'a.png'), await sharp({ create: { width: 50, height: 40, channels: 3, background: { r: 200, g: 210, b: 230 } } }).png().toBuffer());
+    writeFileSync(join(dir, 'b.jpg'), await sharp({ create: { width: 300, height: 200, channels: 3, background: { r: 100, g: 120, b: 140 } } }).jpeg().toBuffer());
+    const tex = await FrostTextures.fromFolder(dir);
+    assert.equal(tex.source, dir);
+    const seen = new Set<number>();
+    for (let k = 0; k < 8; k++) {
+      const crop = await tex.crop(160, 120, Rng.forKey(0, 'crop', k));
+      assert.deepEqual([crop.width, crop.height], [160, 120]);
+      seen.add(Math.round(crop.data[0]));
+    }
+    assert.ok(seen.size === 2, 'both textures are used');
+    const out = await corruptImage(testImage(), 'frost', 5, { rng: Rng.forKey(0, 'f'), frost: tex });
+    assert.equal(out.width, 160);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
