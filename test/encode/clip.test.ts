@@ -92,3 +92,20 @@ test('preprocessor_config.json must describe E4 preprocessing (224, CLIP mean/st
   writeFileSync(join(other, 'preprocessor_config.json'), JSON.stringify({ crop_size: { height: 336, width: 336 }, size: { shortest_edge: 336 }, image_mean: [0.5, 0.5, 0.5], image_std: [0.26862954, 0.26130258, 0.27577711] }));
   assert.throws(() => checkClipPreprocessorConfig(other), (e: unknown) => e instanceof InputError && /crop_size 336/.test(e.message) && /image_mean/.test(e.message) && e.message.startsWith(join(other, 'preprocessor_config.json')));
 });
+
+test('the tiny folder is in the layout transformers.js loads, and its last_hidden_state pools to our output', async () => {
+  const { CLIPVisionModelWithProjection, Tensor } = await import('@huggingface/transformers');
+  const tj = await CLIPVisionModelWithProjection.from_pretrained(model.dir, { local_files_only: true, dtype: 'fp32', device: 'cpu' });
+  try {
+    const imgs = [image(224, 224, 21), image(300, 260, 22)];
+    const px = clipPreprocess(imgs);
+    const out = await tj({ pixel_values: new Tensor('float32', px, [2, 3, 224, 224]) });
+    assert.deepEqual(out.last_hidden_state.dims, [2, 50, 8]);
+    assert.deepEqual(out.image_embeds.dims, [2, 4]);
+    const pooled = patchMeanPool(out.last_hidden_state.data as Float32Array, 2, 50, 8);
+    const ours = await enc.embedImages(imgs);
+    assert.ok(maxAbsDiff(pooled.data, ours.data) < 1e-6);
+  } finally {
+    await tj.dispose();
+  }
+});

@@ -5,7 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { readEmbeddingSet } from '../../src/io/embedding-set.js';
+import { embedDataset } from '../../src/encode/embed-dataset.js';
+import { builtinEncoder } from '../../src/encode/embed.js';
+import { InputError } from '../../src/errors.js';
 import { runCli } from '../helpers/cli.js';
+import { CLUB_GLOBAL } from '../helpers/vectors.js';
 import { writeTinyClip, writeTinyXlmr } from './fixtures.js';
 
 let dir: string;
@@ -67,6 +71,12 @@ test('embed --encoders builtin writes a valid embedding set; a second run is ser
   assert.deepEqual(readEmbeddingSet(out).y.data, set.y.data);
   const nocache = JSON.parse(runCli([...args, '--no-cache'], env).stdout);
   assert.equal(nocache.stats.images.encoded, 2);
+  // The set feeds the estimator as it is (768-d, the authors' pre-trained CLUB).
+  const emi = runCli(['emi', out, '--estimator', CLUB_GLOBAL, '--json'], env);
+  assert.equal(emi.code, 0, emi.stderr);
+  const res = JSON.parse(emi.stdout);
+  assert.ok(Number.isFinite(res.EMI.llava_bench_coco));
+  assert.equal(res.n.llava_bench_coco, 3);
 });
 
 test('embed --encoders paper with a --model-dir runs CLIP + XLM-R and records both', () => {
@@ -90,12 +100,6 @@ test('bad input exits 2 naming the file or id', () => {
   const corrupt = runCli([...base, '--dataset', join(dir, 'bad'), '--responses', answers('q5.jsonl', [['q5', 'fine']])], env);
   assert.equal(corrupt.code, 2);
   assert.match(corrupt.stderr, /sample q5: .*broken\.png: cannot decode image/);
-  const missing = runCli([...base, '--dataset', join(dir, 'coco'), '--responses', answers('partial.jsonl', [['0', 'a'], ['2', 'b']])], env);
-  assert.equal(missing.code, 2);
-  assert.match(missing.stderr, /partial\.jsonl: no response for 1 sample\(s\) \(question_id 1\)/);
-  const empty = runCli([...base, '--dataset', join(dir, 'coco'), '--responses', answers('empty.jsonl', [['0', 'a'], ['1', '   '], ['2', 'b']])], env);
-  assert.equal(empty.code, 2);
-  assert.match(empty.stderr, /empty\.jsonl:2: empty response "text" for question_id 1/);
   const usage = runCli([...base, '--dataset', join(dir, 'coco'), '--responses', join(dir, 'answers.jsonl'), '--batch-size', '0'], env);
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /--batch-size must be a positive integer/);
@@ -112,8 +116,16 @@ test('models status shows where each model resolves, or what to download', () =>
   const s = JSON.parse(r.stdout);
   assert.equal(s.models[0].found, join(dir, 'models', 'Xenova', 'clip-vit-base-patch32'));
   assert.equal(s.models[1].found, join(dir, 'models', 'xlm-roberta-base'));
-  const miss = runCli(['models', 'status', '--model-dir', join(dir, 'nothing')], env);
-  assert.equal(miss.code, 0);
-  assert.match(miss.stdout, /xlmr: .*MISSING/);
-  assert.match(miss.stdout, /FacebookAI\/xlm-roberta-base\/resolve\/main\/model\.safetensors/);
+});
+
+test('embedDataset: ids missing from the answer file and empty answers are InputErrors (exit 2) naming file and id', async () => {
+  const base = { dataset: join(dir, 'coco'), out: join(dir, 'z.safetensors'), encoder: builtinEncoder(), progress: false };
+  await assert.rejects(embedDataset({ ...base, responses: answers('partial.jsonl', [['0', 'a'], ['2', 'b']]) }), (e: unknown) =>
+    e instanceof InputError && e.exitCode === 2 && /partial\.jsonl: no response for 1 sample\(s\) \(question_id 1\)/.test(e.message));
+  await assert.rejects(embedDataset({ ...base, responses: answers('empty.jsonl', [['0', 'a'], ['1', '   '], ['2', 'b']]) }), /empty\.jsonl:2: empty response "text" for question_id 1/);
+  await assert.rejects(embedDataset({ ...base, responses: join(dir, 'answers.jsonl'), references: answers('refs.jsonl', [['0', 'r'], ['1', 'r']]) }), /refs\.jsonl: no response for 1 sample\(s\) \(question_id 2\)/);
+  await assert.rejects(embedDataset({ ...base, responses: join(dir, 'answers.jsonl'), out: join(dir, 'z.npz') }), /give a path ending in \.safetensors/);
+  const s = await embedDataset({ ...base, responses: join(dir, 'answers.jsonl'), references: answers('refs2.jsonl', [['0', 'r0'], ['1', 'r1'], ['2', 'r2']]), scenario: 'custom' });
+  assert.equal(s.scenario, 'custom');
+  assert.equal(readEmbeddingSet(join(dir, 'z.safetensors')).metadata.scenario, 'custom');
 });

@@ -122,3 +122,9 @@ test('missing or malformed weights are InputErrors naming the file and tensor', 
   assert.equal((await e3.embedTexts(['the mat'])).rows, 1);
   await assert.rejects(e3.embedTexts(['zebra']), (e: unknown) => e instanceof InputError && e.message.includes(join(small, 'model.safetensors')) && /outside the 12-row/.test(e.message));
 });
+
+test('token ids agree with transformers.js AutoTokenizer on the same folder (below the length limit)', async () => {
+  const { AutoTokenizer } = await import('@huggingface/transformers');
+  const auto = await AutoTokenizer.from_pretrained(model.dir, { local_files_only: true });
+  for (const t of ['the cat sat on the mat', 'A  dog', 'cats', 'zebra quilt']) assert.deepEqual(enc.tokenize(t), auto.encode(t));
+});
