@@ -133,7 +133,9 @@ async function download(url: string, dest: string, opts: PullOptions, optional: 
     res = await f(url, { redirect: 'follow' });
   } catch (e) {
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    throw new RemoteError(`${url}: ${cause?.code ?? cause?.message ?? (e as Error).message}`);
+    throw new RemoteError(
+      `${url}: cannot connect (${cause?.code ?? cause?.message ?? (e as Error).message}); without internet access, copy the files by hand (see \`mllmshift models status\`)`,
+    );
   }
   if (optional && res.status === 404) return undefined;
   if (!res.ok || !res.body) throw new RemoteError(`${url}: HTTP ${res.status} ${res.statusText}`);
