@@ -36,7 +36,7 @@ export { JUDGE_SYSTEM_PROMPT, judgeAnswers, judgeMessages, judgeRule, parseJudge
 export type { JudgeItem, JudgeOptions, JudgeProgress, JudgeSummary, ReviewRecord } from './llm/judge.js';
 export { formatReviewsSummary, pyRound, readReviewFile, summarizeReviews } from './llm/summary.js';
 export type { CategorySummary, ReviewFile, ReviewsSummary, ScoredReview, SummaryOptions } from './llm/summary.js';
-export { combineEncoders, type Encoder, type EncoderIdentity, type ImageEncoder, type TextEncoder } from './encode/encoder.js';
+export { combineEncoders, encoderParts, type Encoder, type EncoderIdentity, type ImageEncoder, type TextEncoder } from './encode/encoder.js';
 export { decodeImage, rgbImage, type RgbImage } from './encode/image.js';
 export { CLIP_IMAGE_SIZE, CLIP_MEAN, CLIP_STD, clipPreprocess, clipPreprocessInto, resizeBicubicCrop, shortestSideSize } from './encode/clip-preprocess.js';
 export { CLIP_ENCODER_ID, ClipImageEncoder, patchMeanPool, type ClipLoadOptions } from './encode/clip.js';

@@ -16,7 +16,7 @@ import type { Matrix } from '../core/matrix.js';
 import type { ImageRef, Sample } from '../data/sample.js';
 import { matchResponses, type ResponseRecord } from '../data/responses.js';
 import { EmbeddingCache, imageKey, textKey, type EmbeddingCacheNamespace } from './cache.js';
-import { combineEncoders, type Encoder, type EncoderIdentity } from './encoder.js';
+import { combineEncoders, encoderParts, type Encoder, type EncoderIdentity } from './encoder.js';
 import { BuiltinImageEncoder, BuiltinTextEncoder } from './builtin.js';
 import { checkClipPreprocessorConfig, ClipImageEncoder } from './clip.js';
 import { decodeImage, type RgbImage } from './image.js';
@@ -277,7 +277,7 @@ export async function embedInputs(items: readonly EmbedInput[], encoder: Encoder
   const progress = opts.progress ?? true;
   const n = items.length;
   const dim = encoder.dim;
-  const parts = encoder.parts;
+  const parts = encoderParts(encoder);
   const imgNs = opts.cache?.namespace('image', parts.image, dim);
   const txtNs = opts.cache?.namespace('text', parts.text, dim);
   const img = await embedImages(items, encoder, imgNs, batchSize, progress);

@@ -35,8 +35,16 @@ export interface TextEncoder extends EncoderIdentity {
 
 /** An image encoder and a text encoder used together (`embedImages` and `embedTexts`). */
 export interface Encoder extends ImageEncoder, TextEncoder {
-  /** What each half is, recorded in embedding-set metadata. */
-  readonly parts: { readonly image: EncoderIdentity; readonly text: EncoderIdentity };
+  /**
+   * What each half is (cache namespaces, embedding-set metadata). When absent, both halves are
+   * identified by the encoder's own id and version.
+   */
+  readonly parts?: { readonly image: EncoderIdentity; readonly text: EncoderIdentity };
+}
+
+/** The identities of an encoder's image and text halves. */
+export function encoderParts(e: Encoder): { readonly image: EncoderIdentity; readonly text: EncoderIdentity } {
+  return e.parts ?? { image: { id: e.id, version: e.version }, text: { id: e.id, version: e.version } };
 }
 
 /** Combine an image encoder and a text encoder of the same dimension into one Encoder. */

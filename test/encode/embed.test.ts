@@ -160,3 +160,19 @@ test('auto falls back to the built-in encoders with a notice when the paper mode
     else process.env.MLLMSHIFT_CACHE_DIR = prev;
   }
 });
+
+test('any object with embedImages/embedTexts is an Encoder; without parts, its own id/version name both halves', async () => {
+  const dim = 4;
+  const unit = (n: number, k: number) => ({ rows: n, cols: dim, data: Float32Array.from({ length: n * dim }, (_, i) => (i % dim === k ? 1 : 0)) });
+  const custom: Encoder = {
+    id: 'my-encoder',
+    version: '3',
+    dim,
+    embedImages: async (imgs) => unit(imgs.length, 0),
+    embedTexts: async (texts) => unit(texts.length, 1),
+  };
+  const r = await embedInputs([item('1', 'red.png', 'q', 'r', 'f'), item('2', 'blue.png', 'q2', 'r2', 'f2')], custom, { progress: false });
+  assert.deepEqual(r.encoders.image, { id: 'my-encoder', version: '3' });
+  assert.deepEqual([...r.xv.data.subarray(0, 4)], [1, 0, 0, 0]);
+  assert.deepEqual([...r.y.data.subarray(4, 8)], [0, 1, 0, 0]);
+});
