@@ -5,9 +5,7 @@
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { EmbeddingCache } from '../encode/cache.js';
-import { embedDataset } from '../encode/embed-dataset.js';
-import { loadEncoder, type EncoderChoice } from '../encode/embed.js';
+import type { EncoderChoice } from '../encode/embed.js';
 import { defaultCacheDir } from '../encode/models.js';
 import { printJson, runAction } from './run-action.js';
 
@@ -62,6 +60,12 @@ export function register(program: Command): void {
       runAction(async (opts: EmbedCliOptions) => {
         const batchSize = positiveInt(opts.batchSize, '--batch-size');
         const threads = opts.threads !== undefined ? positiveInt(opts.threads, '--threads') : undefined;
+        // Loaded here, not at start-up: sharp and onnxruntime are native modules every other command would pay for.
+        const [{ EmbeddingCache }, { embedDataset }, { loadEncoder }] = await Promise.all([
+          import('../encode/cache.js'),
+          import('../encode/embed-dataset.js'),
+          import('../encode/embed.js'),
+        ]);
         const encoder = await loadEncoder(opts.encoders, {
           modelDir: opts.modelDir,
           threads,
