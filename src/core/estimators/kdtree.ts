@@ -100,10 +100,11 @@ export class KdTree {
 
   /**
    * Max-norm distance from q to its k-th nearest point, skipping the point with original index
-   * `self` (pass −1 to skip none).
+   * `self` (pass −1 to skip none). `upperBound`, if given, must be ≥ the answer (at least k
+   * points lie within it); it only speeds up the search.
    */
-  kthDistance(q: Float64Array, k: number, self: number): number {
-    const best = new Float64Array(k).fill(Infinity); // ascending
+  kthDistance(q: Float64Array, k: number, self: number, upperBound = Infinity): number {
+    const best = new Float64Array(k).fill(upperBound); // ascending
     const stack = this.stack;
     let top = 0;
     stack[top++] = 0;
@@ -138,6 +139,11 @@ export class KdTree {
       }
     }
     return best[k - 1];
+  }
+
+  /** The point at tree position t (a view). */
+  pointAt(t: number): Float64Array {
+    return this.pts.subarray(t * this.d, (t + 1) * this.d);
   }
 
   /** Number of points p with max-norm ‖p − q‖∞ < r (strict), including q itself if present. */

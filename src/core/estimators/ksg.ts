@@ -59,11 +59,26 @@ function ksgCore(x: Float64Array, dx: number, y: Float64Array, dy: number, k: nu
   const qx = new Float64Array(dx);
   const qy = new Float64Array(dy);
   let sum = 0;
-  for (let a = 0; a < n; a++) {
+  // Visit points in the joint tree's order: consecutive points are close, so the previous
+  // point's ε plus their distance bounds this one's (its k neighbours, or the previous point
+  // itself, all lie within it), which prunes the search from the start.
+  let prev = -1;
+  let prevEps = Infinity;
+  for (let t = 0; t < n; t++) {
+    const a = tz.order[t];
     for (let j = 0; j < d; j++) qz[j] = zs[a * d + j];
     for (let j = 0; j < dx; j++) qx[j] = xs[a * dx + j];
     for (let j = 0; j < dy; j++) qy[j] = ys[a * dy + j];
-    const eps = tz.kthDistance(qz, k, a);
+    let bound = Infinity;
+    if (prev >= 0) {
+      let gap = 0;
+      for (let j = 0; j < d; j++) gap = Math.max(gap, Math.abs(zs[prev * d + j] - qz[j]));
+      // A relative margin keeps the bound valid under floating-point rounding.
+      bound = (prevEps + gap) * (1 + 1e-9) + 1e-300;
+    }
+    const eps = tz.kthDistance(qz, k, a, bound);
+    prev = a;
+    prevEps = eps;
     // countWithin includes the point itself (distance 0 < ε): subtract it.
     const nx = tx.countWithin(qx, eps) - 1;
     const ny = ty.countWithin(qy, eps) - 1;
@@ -103,17 +118,19 @@ export function ksgEstimator(params: Partial<KsgParams> = {}): MiEstimator {
       const b = options.bootstrap ?? 0;
       let ci95: [number, number] | null = null;
       if (b > 0) {
-        // Subsampling (Politis & Romano 1994): half-samples without replacement, since
-        // bootstrap duplicates would be zero-distance neighbours. √m(θ_m − θ̂) estimates the
-        // law of √n(θ̂ − θ).
+        // Half-sampling without replacement (bootstrap duplicates would be zero-distance
+        // neighbours). Subsets of m rows of one sample of n vary less than independent samples of
+        // m by the finite-population factor (1 − m/n), so √(m/(n − m))·(θ_m − θ̂) estimates the
+        // law of θ̂ − θ (for m = n/2 the factor is 1; for a mean this is exact).
         const m = Math.floor(n / 2);
+        const scale = Math.sqrt(m / (n - m));
         const sub = new Rng(seed ^ 0x5bd1e995);
         const roots = new Float64Array(b);
         for (let r = 0; r < b; r++) {
           const idx = sub.permutation(n).subarray(0, m);
-          roots[r] = Math.sqrt(m) * (ksgCore(xs, x.cols, ys, y.cols, p.k, idx) - mi);
+          roots[r] = scale * (ksgCore(xs, x.cols, ys, y.cols, p.k, idx) - mi);
         }
-        ci95 = [mi - quantile(roots, 0.975) / Math.sqrt(n), mi - quantile(roots, 0.025) / Math.sqrt(n)];
+        ci95 = [mi - quantile(roots, 0.975), mi - quantile(roots, 0.025)];
       }
       return { mi, ci95, ciMethod: ci95 ? 'subsampling-rows' : 'none', n, dx: x.cols, dy: y.cols };
     },

@@ -10,7 +10,7 @@ import type { Matrix } from '../matrix.js';
 export type CiMethod =
   /** Percentile bootstrap over rows (resampled with replacement). */
   | 'bootstrap-rows'
-  /** Subsampling without replacement (half-samples, rescaled by √(m/n)): KSG, where duplicated rows would act as zero-distance neighbours. */
+  /** Half-samples without replacement, rescaled by √(m/(n − m)): KSG, where duplicated rows would act as zero-distance neighbours. */
   | 'subsampling-rows'
   /** Percentile bootstrap over the per-batch estimates of a trained estimator. */
   | 'bootstrap-batches'
