@@ -165,8 +165,7 @@ export function register(program: Command): void {
           });
           const seconds = (Date.now() - t0) / 1000;
           if (opts.json) {
-            const cpu = process.cpuUsage();
-            printJson({ out: result.outDir, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, imagesCorrupted: result.imagesCorrupted, scenarios: result.scenarios });
+            printJson({ out: result.outDir, seconds, imagesCorrupted: result.imagesCorrupted, scenarios: result.scenarios });
           } else {
             for (const s of result.scenarios) process.stdout.write(`${s.name.padEnd(48)} ${s.modality.padEnd(7)} ${String(s.samples).padStart(4)}  ${s.dir}\n`);
             process.stdout.write(`${result.scenarios.length} data sets in ${seconds.toFixed(1)} s\n`);
