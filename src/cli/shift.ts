@@ -17,7 +17,7 @@ import { endpointClient, positiveInt } from './infer.js';
 import { parseNonNegativeInt } from './options.js';
 import { printJson, runAction } from './run-action.js';
 
-interface ShiftCliOptions {
+export interface ShiftCliOptions {
   dataset: string;
   out: string;
   grid: 'synthetic' | 'natural' | 'custom';
@@ -67,7 +67,8 @@ export function selectScenarios(grid: ShiftCliOptions['grid'], list: string | un
   return all.filter((s) => names.includes(s.name));
 }
 
-async function wildSource(opts: ShiftCliOptions, scenarios: Scenario[]): Promise<WildSource | undefined> {
+/** The in-the-wild source and its easy/hard halves, when the scenarios need them. */
+export async function wildSource(opts: ShiftCliOptions, scenarios: Scenario[]): Promise<WildSource | undefined> {
   const needed = scenarios.filter((s) => s.base === 'llava_bench_in_the_wild');
   if (needed.length === 0) return undefined;
   if (!opts.wildDataset) throw new UsageError(`${needed[0].name} needs the in-the-wild data set: pass --wild-dataset`);
@@ -165,7 +166,8 @@ export function register(program: Command): void {
           });
           const seconds = (Date.now() - t0) / 1000;
           if (opts.json) {
-            printJson({ out: result.outDir, seconds, imagesCorrupted: result.imagesCorrupted, scenarios: result.scenarios });
+            const cpu = process.cpuUsage();
+            printJson({ out: result.outDir, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, imagesCorrupted: result.imagesCorrupted, scenarios: result.scenarios });
           } else {
             for (const s of result.scenarios) process.stdout.write(`${s.name.padEnd(48)} ${s.modality.padEnd(7)} ${String(s.samples).padStart(4)}  ${s.dir}\n`);
             process.stdout.write(`${result.scenarios.length} data sets in ${seconds.toFixed(1)} s\n`);
