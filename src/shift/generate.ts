@@ -154,7 +154,6 @@ async function generate(
   inFlight: number,
   log: (line: string) => void,
 ): Promise<GenerateResult> {
-
   // Translations first (all languages and questions at once, so the client can run them concurrently).
   const translations = new Map<string, string>();
   const toTranslate: { key: string; text: string; language: string }[] = [];
