@@ -8,7 +8,7 @@
  * Sections: summary (run, bound check, headline correlations), the four plots of plots.ts,
  * the per-scenario table, example responses and a glossary of the quantities (DESIGN.md §1).
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { InputError } from '../errors.js';
 import type { CorrelationSummary, Interval, RunResults, ScenarioResult } from './run-results.js';
@@ -356,7 +356,7 @@ export function writeReportHtml(path: string, results: RunResults): void {
     }
     renameSync(tmp, path);
   } catch (err) {
-    rmSync(tmp, { force: true });
+    if (existsSync(tmp)) rmSync(tmp);
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     throw new InputError(`${path}: cannot write the report (${code})`);
   }

@@ -38,9 +38,12 @@ const MODALITY_LABELS: Readonly<Record<ScenarioResult['modality'], string>> = {
 /** Colours of the JSD terms in plot 4. */
 export const JSD_COLORS = { visual: '#4e79a7', text: '#f28e2b', output: '#59a14f' } as const;
 
+/** The class of every plot's own SVG element (its legends are separate, smaller SVGs). */
+export const PLOT_CLASS = 'mllmshift-plot';
+
 function render(options: Plot.PlotOptions): string {
   const { document } = parseHTML('<!DOCTYPE html><html><head></head><body></body></html>');
-  const el = Plot.plot({ ...options, document: document as unknown as PlotDocument, style: { fontFamily: FONT, fontSize: '12px', overflow: 'visible' } });
+  const el = Plot.plot({ ...options, className: PLOT_CLASS, document: document as unknown as PlotDocument, style: { fontFamily: FONT, fontSize: '12px', overflow: 'visible' } });
   return el.outerHTML;
 }
 
