@@ -15,6 +15,7 @@ import { register as registerJudge } from './judge.js';
 import { register as registerShift } from './shift.js';
 import { register as registerEmbed } from './embed.js';
 import { register as registerModels } from './models.js';
+import { register as registerReport } from './report.js';
 
 const program = new Command();
 program
@@ -33,6 +34,7 @@ registerJudge(program);
 registerShift(program);
 registerEmbed(program);
 registerModels(program);
+registerReport(program);
 
 try {
   await program.parseAsync(process.argv);
