@@ -46,6 +46,12 @@ export function clipSessionOptions(threads?: number): ort.InferenceSession.Sessi
 export interface ClipLoadOptions {
   /** onnxruntime intra-op threads (default: onnxruntime's choice, one per physical core). */
   readonly threads?: number;
+  /**
+   * Images per onnxruntime run (default 4). `embedImages` splits its input into runs of this
+   * size and preprocesses run k+1 on the main thread while onnxruntime computes run k on its
+   * own threads, so most of the preprocessing is hidden behind inference.
+   */
+  readonly microBatch?: number;
 }
 
 /**
@@ -114,6 +120,7 @@ export class ClipImageEncoder implements ImageEncoder {
     weights: string,
     tokens: number,
     dim: number,
+    readonly microBatch: number,
   ) {
     this.version = `${CLIP_RECIPE_VERSION};weights=${weights}`;
     this.tokens = tokens;
@@ -122,6 +129,8 @@ export class ClipImageEncoder implements ImageEncoder {
 
   /** Load `vision_model.onnx` (a CLIP vision tower export) and check its inputs and outputs with one blank image. */
   static async load(onnxPath: string, opts: ClipLoadOptions = {}): Promise<ClipImageEncoder> {
+    const micro = opts.microBatch ?? 4;
+    if (!Number.isInteger(micro) || micro < 1) throw new RangeError(`clip: microBatch must be a positive integer, got ${micro}`);
     const weights = fileFingerprint(onnxPath);
     let session: ort.InferenceSession;
     try {
@@ -142,7 +151,7 @@ export class ClipImageEncoder implements ImageEncoder {
       await session.release();
       throw new InputError(`${onnxPath}: "${OUTPUT}" has shape [${probe.dims.join(', ')}], expected [batch, tokens ≥ 2, dim]`);
     }
-    return new ClipImageEncoder(session, onnxPath, weights, tokens, dim);
+    return new ClipImageEncoder(session, onnxPath, weights, tokens, dim, micro);
   }
 
   private static async runSession(session: ort.InferenceSession, path: string, pixels: Float32Array, n: number): Promise<{ data: Float32Array; dims: number[] }> {
@@ -176,8 +185,30 @@ export class ClipImageEncoder implements ImageEncoder {
   }
 
   async embedImages(images: readonly RgbImage[]): Promise<Matrix<Float32Array>> {
-    if (images.length === 0) return { rows: 0, cols: this.dim, data: new Float32Array(0) };
-    return this.embedPixels(this.preprocess(images), images.length);
+    const n = images.length;
+    const out = new Float32Array(n * this.dim);
+    if (n === 0) return { rows: 0, cols: this.dim, data: out };
+    // Pipelined: session.run works off the main thread, so preprocessing run k+1 overlaps run k
+    // (one run at a time: concurrent runs would only fight over onnxruntime's threads).
+    const m = this.microBatch;
+    const prepare = (at: number) => ({ at, count: Math.min(m, n - at), pixels: this.preprocess(images.slice(at, at + m)) });
+    let current = prepare(0);
+    let inflight = this.embedPixels(current.pixels, current.count);
+    for (;;) {
+      const at = current.at + current.count;
+      let next: ReturnType<typeof prepare> | undefined;
+      try {
+        next = at < n ? prepare(at) : undefined;
+      } catch (e) {
+        await inflight.catch(() => undefined);
+        throw e;
+      }
+      out.set((await inflight).data, current.at * this.dim);
+      if (!next) break;
+      current = next;
+      inflight = this.embedPixels(current.pixels, current.count);
+    }
+    return { rows: n, cols: this.dim, data: out };
   }
 
   async dispose(): Promise<void> {

@@ -66,6 +66,18 @@ test('batching does not change the result; non-square images are resized and cro
     assert.ok(maxAbsDiff(one.data, ref) < 2e-5);
   }
   assert.equal((await enc.embedImages([])).rows, 0);
+  // Pipelined runs of 2 (preprocessing overlapped with inference) give the same rows, in order.
+  const micro = await ClipImageEncoder.load(model.onnx, { threads: 1, microBatch: 2 });
+  try {
+    const five = [...imgs, image(260, 224, 4), image(224, 400, 5)];
+    const piped = await micro.embedImages(five);
+    const whole = await enc.embedImages(five);
+    assert.equal(piped.rows, 5);
+    assert.ok(maxAbsDiff(piped.data, whole.data) < 1e-6);
+  } finally {
+    await micro.dispose();
+  }
+  await assert.rejects(ClipImageEncoder.load(model.onnx, { microBatch: 0 }), RangeError);
 });
 
 test('an ONNX file without pixel_values/last_hidden_state is rejected naming the file', async () => {
