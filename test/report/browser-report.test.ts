@@ -1,0 +1,85 @@
+/**
+ * The report in a real browser: Debian's chromium, headless, driven by playwright-core.
+ * Opened from a file:// URL with networking off, it must load without console errors or
+ * requests, show its plots with a non-zero size, and keep a `<script>` response as text.
+ * Without /usr/bin/chromium this test fails (it never skips): `.ci/run` installs it.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+import { renderReportHtml } from '../../src/report/html.js';
+import { PLOT_CLASS } from '../../src/report/plots.js';
+import { makeRunResults, XSS_RESPONSE } from './report-fixture.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const PLOTS = ['plot-emi', 'plot-emid-bound', 'plot-heatmap', 'plot-jsd'];
+const VIEWPORT = { width: 1280, height: 900 };
+
+test('report in headless Chromium: loads offline without errors or requests, plots visible, <script> stays text', { timeout: 90_000 }, async () => {
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium; .ci/run does this) — the browser test cannot run without it`);
+  const dir = tempDir('mllmshift-browser-');
+  const pages = {
+    study: renderReportHtml(makeRunResults({ violation: true })),
+    demo: renderReportHtml(makeRunResults({ simulated: true, judge: false, accuracy: true, intervals: false })),
+  };
+  const userData = join(dir, 'profile');
+  mkdirSync(userData);
+  const context = await chromium.launchPersistentContext(userData, { executablePath: CHROMIUM, args: ARGS, viewport: VIEWPORT, offline: true });
+  try {
+    for (const [name, html] of Object.entries(pages)) {
+      const file = join(dir, `${name}.html`);
+      writeFileSync(file, html);
+      const url = pathToFileURL(file).href;
+      const page = await context.newPage();
+      const problems: string[] = [];
+      const requests: string[] = [];
+      const dialogs: string[] = [];
+      page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`); });
+      page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+      page.on('request', (r) => requests.push(r.url()));
+      page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
+      const response = await page.goto(url, { waitUntil: 'load' });
+      assert.ok(response === null || response.ok(), `${name}: loads`);
+
+      assert.deepEqual(problems, [], `${name}: no console errors or warnings`);
+      assert.deepEqual(requests, [url], `${name}: no request beyond the page itself`);
+
+      for (const id of PLOTS) {
+        const svg = page.locator(`#${id} svg.${PLOT_CLASS}`);
+        assert.equal(await svg.count(), 1, `${name}: ${id} rendered`);
+        await svg.scrollIntoViewIfNeeded();
+        assert.ok(await svg.isVisible(), `${name}: ${id} visible`);
+        const box = await svg.boundingBox();
+        assert.ok(box && box.width > 200 && box.height > 150, `${name}: ${id} has a real size (${JSON.stringify(box)})`);
+        // Marks were drawn: the plot is not just axes.
+        assert.ok((await svg.locator('circle, rect').count()) > 10, `${name}: ${id} has marks`);
+      }
+
+      const dom = await page.evaluate(() => ({
+        scripts: document.querySelectorAll('script').length,
+        images: document.querySelectorAll('img').length,
+        responses: [...document.querySelectorAll('.response')].map((el) => el.textContent),
+        overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        banner: document.querySelector('#simulation-banner') !== null,
+        fontSize: getComputedStyle(document.body).fontSize,
+      }));
+      assert.equal(dom.scripts, 0, `${name}: no script element`);
+      assert.equal(dom.images, 0, `${name}: the <img> in a scenario name stays text`);
+      assert.ok(dom.responses.includes(XSS_RESPONSE), `${name}: the <script> response is in the DOM as text`);
+      assert.equal(dom.overflow, 0, `${name}: nothing wider than the window`);
+      assert.equal(dom.banner, name === 'demo', `${name}: simulation banner only for the demo`);
+      assert.equal(dom.fontSize, '15px');
+      await page.getByText('<script>alert(1)</script>', { exact: false }).first().scrollIntoViewIfNeeded();
+      assert.ok(await page.getByText('<script>alert(1)</script>', { exact: false }).first().isVisible(), `${name}: the response text is visible`);
+      assert.deepEqual(dialogs, [], `${name}: no dialog fired`);
+      await page.close();
+    }
+  } finally {
+    await context.close();
+  }
+});
