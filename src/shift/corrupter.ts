@@ -73,6 +73,7 @@ export function workerCorrupter(size: number, frost: FrostSpec): Corrupter {
   const pending = new Map<number, Pending>();
   let nextId = 0;
   let failed: Error | undefined;
+  let closing = false;
   for (let i = 0; i < size; i++) {
     const w = start();
     w.on('message', (m: { id: number; bytes?: Uint8Array; error?: { message: string; input: boolean } }) => {
@@ -83,10 +84,14 @@ export function workerCorrupter(size: number, frost: FrostSpec): Corrupter {
       if (m.bytes) p.resolve(m.bytes);
       else p.reject(m.error?.input ? new InputError(m.error.message) : new RunError(`image worker: ${m.error?.message ?? 'unknown failure'}`));
     });
-    w.on('error', (e) => {
+    const fail = (e: Error): void => {
       failed = e;
       for (const p of pending.values()) p.reject(new RunError(`image worker failed: ${e.message}`));
       pending.clear();
+    };
+    w.on('error', fail);
+    w.on('exit', (code) => {
+      if (!closing) fail(new Error(`worker thread exited (code ${code})`));
     });
     const entry = { w, busy: 0 };
     workers.push(entry);
@@ -103,6 +108,7 @@ export function workerCorrupter(size: number, frost: FrostSpec): Corrupter {
       });
     },
     async close() {
+      closing = true;
       await Promise.all(workers.map((e) => e.w.terminate()));
     },
   };
