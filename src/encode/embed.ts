@@ -148,10 +148,11 @@ async function embedImages(
   const newRows: Float32Array[] = [];
   let pending: { key: string; image: RgbImage }[] = [];
   const waiting = new Map<string, number[]>();
-  const flush = async () => {
-    if (pending.length === 0) return;
-    const out = await encoder.embedImages(pending.map((p) => p.image));
-    pending.forEach((p, k) => {
+  // One encoder call in flight while the next batch is read and decoded; its keys stay in
+  // `waiting` until it lands, so later references to the same content join it.
+  let inflight: Promise<void> | undefined;
+  const record = (batch: readonly { key: string }[], out: Matrix<Float32Array>) => {
+    batch.forEach((p, k) => {
       const row = out.data.slice(k * dim, (k + 1) * dim);
       const idx = rows.length;
       rows.push(row);
@@ -162,8 +163,17 @@ async function embedImages(
       newKeys.push(p.key);
       newRows.push(row);
     });
-    encoded += pending.length;
+    encoded += batch.length;
+  };
+  const flush = async () => {
+    if (inflight) await inflight;
+    inflight = undefined;
+    if (pending.length === 0) return;
+    const batch = pending;
     pending = [];
+    const call = encoder.embedImages(batch.map((p) => p.image)).then((out) => record(batch, out));
+    call.catch(() => undefined); // handled where it is awaited; never an unhandled rejection meanwhile
+    inflight = call;
   };
   try {
     for (let r = 0; r < refs.length; r++) {
@@ -195,8 +205,10 @@ async function embedImages(
       pending.push({ key, image });
       if (pending.length >= batchSize) await flush();
     }
-    await flush();
+    await flush(); // the last, partial batch
+    if (inflight) await inflight;
   } finally {
+    if (inflight) await inflight.catch(() => undefined);
     if (ns && newKeys.length > 0) {
       const data = new Float32Array(newKeys.length * dim);
       newRows.forEach((row, k) => copyRow(data, k, row, dim));

@@ -176,3 +176,27 @@ test('any object with embedImages/embedTexts is an Encoder; without parts, its o
   assert.deepEqual([...r.xv.data.subarray(0, 4)], [1, 0, 0, 0]);
   assert.deepEqual([...r.y.data.subarray(4, 8)], [0, 1, 0, 0]);
 });
+
+test('an encoder failure mid-run rejects embedInputs; batches already encoded are kept in the cache', async () => {
+  const cacheDir = mkdtempSync(join(tmpdir(), 'mllmshift-embed-fail-'));
+  try {
+    await png(join(dir, 'green.png'), 20, 200, 20);
+    const inner = builtinEncoder();
+    let calls = 0;
+    const failing: Encoder = {
+      ...inner,
+      embedImages: async (imgs) => {
+        calls++;
+        if (calls === 2) throw new Error('encoder exploded');
+        return inner.embedImages(imgs);
+      },
+    };
+    const items = [item('1', 'red.png', 'q', 'r', 'f'), item('2', 'blue.png', 'q', 'r', 'f'), item('3', 'green.png', 'q', 'r', 'f')];
+    await assert.rejects(embedInputs(items, failing, { progress: false, batchSize: 1, cache: new EmbeddingCache(cacheDir) }), /encoder exploded/);
+    const counter = counting();
+    await embedInputs(items, counter, { progress: false, batchSize: 1, cache: new EmbeddingCache(cacheDir) });
+    assert.equal(counter.images, 2, 'the first image came from the cache');
+  } finally {
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
+});
