@@ -60,14 +60,14 @@ test('report in headless Chromium: loads offline without errors or requests, plo
         assert.ok((await svg.locator('circle, rect').count()) > 10, `${name}: ${id} has marks`);
       }
 
-      const dom = await page.evaluate(() => ({
-        scripts: document.querySelectorAll('script').length,
-        images: document.querySelectorAll('img').length,
-        responses: [...document.querySelectorAll('.response')].map((el) => el.textContent),
-        overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
-        banner: document.querySelector('#simulation-banner') !== null,
-        fontSize: getComputedStyle(document.body).fontSize,
-      }));
+      const dom = {
+        scripts: await page.locator('script').count(),
+        images: await page.locator('img').count(),
+        responses: await page.locator('.response').allTextContents(),
+        overflow: await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth'),
+        banner: (await page.locator('#simulation-banner').count()) === 1,
+        fontSize: await page.evaluate('getComputedStyle(document.body).fontSize'),
+      };
       assert.equal(dom.scripts, 0, `${name}: no script element`);
       assert.equal(dom.images, 0, `${name}: the <img> in a scenario name stays text`);
       assert.ok(dom.responses.includes(XSS_RESPONSE), `${name}: the <script> response is in the DOM as text`);

@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { parseHTML } from 'linkedom';
 import { renderReportHtml, writeReportHtml } from '../../src/report/html.js';
 import { escapeHtml } from '../../src/report/escape.js';
@@ -11,8 +13,18 @@ import { parseRunResults, readRunResults } from '../../src/report/run-results-sc
 import type { RunResults, ScenarioResult } from '../../src/report/run-results.js';
 import { InputError } from '../../src/errors.js';
 import { makeRunResults, XSS_RESPONSE, XSS_SCENARIO } from './report-fixture.js';
-import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
+
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+
+/** The CLI from source as a child process (like test/helpers/cli.ts, but without blocking). */
+function runCliAsync(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', MAIN, ...args], { encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
 
 const PLOT_IDS = ['plot-emi', 'plot-emid-bound', 'plot-heatmap', 'plot-jsd'];
 
@@ -20,12 +32,15 @@ function inputError(re: RegExp): (e: unknown) => boolean {
   return (e) => e instanceof InputError && re.test(e.message);
 }
 
-function dom(html: string): Document {
-  return parseHTML(html).document as unknown as Document;
+type Doc = ReturnType<typeof parseHTML>['document'];
+type Element = NonNullable<ReturnType<Doc['querySelector']>>;
+
+function dom(html: string): Doc {
+  return parseHTML(html).document;
 }
 
 /** The plot's own SVG (not its legends' swatches). */
-function mainSvg(doc: Document, id: string): Element | null {
+function mainSvg(doc: Doc, id: string): Element | null {
   return doc.querySelector(`#${id} svg.${PLOT_CLASS}`);
 }
 
@@ -242,26 +257,30 @@ test('writeReportHtml: creates the folder, writes atomically (no temporary left)
   assert.throws(() => writeReportHtml(join(out, 'x.html'), makeRunResults()), (e: unknown) => e instanceof InputError && e.message.includes('cannot write the report'));
 });
 
-test('mllmshift report: writes report.html next to the results (or --out), prints the path; bad input exits 2', () => {
+test('mllmshift report: writes report.html next to the results (or --out), prints the path; bad input exits 2', async () => {
   const dir = tempDir();
   const file = join(dir, 'results.json');
   writeFileSync(file, JSON.stringify(makeRunResults()));
-  const ok = runCli(['report', file]);
+  const bad = JSON.parse(JSON.stringify(makeRunResults()));
+  delete bad.correlations.emidVsBound;
+  writeFileSync(join(dir, 'bad.json'), JSON.stringify(bad));
+  const out = join(dir, 'sub', 'page.html');
+  // Three CLI processes at once: each spends most of its time starting up.
+  const [ok, js, fail] = await Promise.all([
+    runCliAsync(['report', file]),
+    runCliAsync(['report', file, '--out', out, '--json']),
+    runCliAsync(['report', join(dir, 'bad.json'), '--out', join(dir, 'never.html')]),
+  ]);
   assert.equal(ok.code, 0, ok.stderr);
   assert.equal(ok.stdout.trim(), join(dir, 'report.html'));
   assert.ok(readFileSync(join(dir, 'report.html'), 'utf8').includes('id="plot-heatmap"'));
 
-  const out = join(dir, 'sub', 'page.html');
-  const js = runCli(['report', file, '--out', out, '--json']);
   assert.equal(js.code, 0, js.stderr);
   assert.deepEqual(JSON.parse(js.stdout), { report: out, scenarios: 35, simulated: false });
   assert.ok(existsSync(out));
 
-  const bad = JSON.parse(JSON.stringify(makeRunResults()));
-  delete bad.correlations.emidVsBound;
-  writeFileSync(join(dir, 'bad.json'), JSON.stringify(bad));
-  const fail = runCli(['report', join(dir, 'bad.json')]);
   assert.equal(fail.code, 2);
   assert.match(fail.stderr, /^mllmshift: .*bad\.json: correlations\.emidVsBound: /);
   assert.equal(fail.stdout, '');
+  assert.ok(!existsSync(join(dir, 'never.html')));
 });
