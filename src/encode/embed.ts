@@ -346,7 +346,12 @@ export async function paperEncoder(opts: LoadEncoderOptions = {}): Promise<Encod
   const xlmrDir = await resolveOrPull(modelSpec('xlmr'), opts);
   checkClipPreprocessorConfig(clipDir);
   const text = await XlmrEmbeddingEncoder.load(xlmrDir);
-  const image = await ClipImageEncoder.load(join(clipDir, 'onnx', 'vision_model.onnx'), { threads: opts.threads });
+  const onnxPath = join(clipDir, 'onnx', 'vision_model.onnx');
+  const image = await ClipImageEncoder.load(onnxPath, { threads: opts.threads });
+  if (image.tokens !== 50) {
+    await image.dispose();
+    throw new InputError(`${onnxPath}: not a ViT-B/32 at 224 px: last_hidden_state has ${image.tokens} tokens, expected 50 (class token + 7×7 patches)`);
+  }
   return combineEncoders('paper', image, text);
 }
 

@@ -6,13 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { EmbeddingCache } from '../../src/encode/cache.js';
-import { buildEmbedInputs, builtinEncoder, embedInputs, loadEncoder, type EmbedInput } from '../../src/encode/embed.js';
+import { buildEmbedInputs, builtinEncoder, embedInputs, loadEncoder, paperEncoder, type EmbedInput } from '../../src/encode/embed.js';
 import type { Encoder } from '../../src/encode/encoder.js';
 import type { RgbImage } from '../../src/encode/image.js';
 import type { Sample } from '../../src/data/sample.js';
 import type { ResponseRecord } from '../../src/data/responses.js';
 import { InputError } from '../../src/errors.js';
-import { maxAbsDiff } from './fixtures.js';
+import { maxAbsDiff, writeTinyClip, writeTinyXlmr } from './fixtures.js';
 
 let dir: string;
 
@@ -199,4 +199,16 @@ test('an encoder failure mid-run rejects embedInputs; batches already encoded ar
   } finally {
     rmSync(cacheDir, { recursive: true, force: true });
   }
+});
+
+test('the paper encoder refuses a CLIP export that is not ViT-B/32 (token count), naming the file', async () => {
+  const models = join(dir, 'models-b56');
+  writeTinyClip(join(models, 'Xenova', 'clip-vit-base-patch32'), 6, 1, 56);
+  writeTinyXlmr(join(models, 'xlm-roberta-base'));
+  await assert.rejects(paperEncoder({ modelDir: models, download: false }), (e: unknown) =>
+    e instanceof InputError && /vision_model\.onnx: not a ViT-B\/32 at 224 px: last_hidden_state has 17 tokens, expected 50/.test(e.message));
+  writeTinyClip(join(models, 'Xenova', 'clip-vit-base-patch32'), 6, 1, 32);
+  const ok = await paperEncoder({ modelDir: models, download: false });
+  assert.equal(ok.dim, 6);
+  await ok.dispose?.();
 });

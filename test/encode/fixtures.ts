@@ -48,14 +48,20 @@ export interface TinyClip {
   readonly pos: Float32Array;
 }
 
-/** Write a tiny CLIP-vision-shaped model into `dir` (the folder layout of Xenova/clip-vit-base-patch32). */
-export function writeTinyClip(dir: string, dim = 8, seed = 1): TinyClip {
+/**
+ * Write a tiny CLIP-vision-shaped model into `dir` (the folder layout of
+ * Xenova/clip-vit-base-patch32). `patch` other than 32 gives another token count (for the
+ * "not a ViT-B/32" check); the reference functions below assume 32.
+ */
+export function writeTinyClip(dir: string, dim = 8, seed = 1, patch = 32): TinyClip {
   const r = rng(seed);
-  const convW = uniform(dim * 3 * 32 * 32, 0.02, r);
+  const grid = Math.floor(224 / patch);
+  const tokens = grid * grid + 1;
+  const convW = uniform(dim * 3 * patch * patch, 0.02 * (32 / patch), r);
   const convB = uniform(dim, 0.1, r);
   const clsScale = 0.5;
   const clsBias = uniform(dim, 1.5, r);
-  const pos = uniform(50 * dim, 0.3, r);
+  const pos = uniform(tokens * dim, 0.3, r);
   const proj = uniform(dim * 4, 0.5, r);
   const bytes = encodeOnnxModel({
     name: 'tiny_clip_vision',
@@ -63,20 +69,20 @@ export function writeTinyClip(dir: string, dim = 8, seed = 1): TinyClip {
     inputs: [{ name: 'pixel_values', elemType: OnnxDataType.FLOAT, shape: ['batch_size', 3, 224, 224] }],
     outputs: [
       { name: 'image_embeds', elemType: OnnxDataType.FLOAT, shape: ['batch_size', 4] },
-      { name: 'last_hidden_state', elemType: OnnxDataType.FLOAT, shape: ['batch_size', 50, dim] },
+      { name: 'last_hidden_state', elemType: OnnxDataType.FLOAT, shape: ['batch_size', tokens, dim] },
     ],
     initializers: [
-      { name: 'conv_w', dims: [dim, 3, 32, 32], data: convW },
+      { name: 'conv_w', dims: [dim, 3, patch, patch], data: convW },
       { name: 'conv_b', dims: [dim], data: convB },
-      { name: 'flat_shape', dims: [3], data: new BigInt64Array([0n, BigInt(dim), 49n]) },
+      { name: 'flat_shape', dims: [3], data: new BigInt64Array([0n, BigInt(dim), BigInt(tokens - 1)]) },
       { name: 'cls_scale', dims: [1], data: new Float32Array([clsScale]) },
       { name: 'cls_bias', dims: [1, 1, dim], data: clsBias },
-      { name: 'pos', dims: [1, 50, dim], data: pos },
+      { name: 'pos', dims: [1, tokens, dim], data: pos },
       { name: 'zero', dims: [], data: new BigInt64Array([0n]) },
       { name: 'proj', dims: [dim, 4], data: proj },
     ],
     nodes: [
-      { op: 'Conv', inputs: ['pixel_values', 'conv_w', 'conv_b'], outputs: ['patch_map'], attrs: { kernel_shape: { ints: [32, 32] }, strides: { ints: [32, 32] } } },
+      { op: 'Conv', inputs: ['pixel_values', 'conv_w', 'conv_b'], outputs: ['patch_map'], attrs: { kernel_shape: { ints: [patch, patch] }, strides: { ints: [patch, patch] } } },
       { op: 'Reshape', inputs: ['patch_map', 'flat_shape'], outputs: ['patch_flat'] },
       { op: 'Transpose', inputs: ['patch_flat'], outputs: ['patches'], attrs: { perm: { ints: [0, 2, 1] } } },
       { op: 'ReduceMean', inputs: ['patches'], outputs: ['patch_mean'], attrs: { axes: { ints: [1] }, keepdims: { i: 1 } } },
@@ -92,7 +98,7 @@ export function writeTinyClip(dir: string, dim = 8, seed = 1): TinyClip {
   mkdirSync(join(dir, 'onnx'), { recursive: true });
   const onnx = join(dir, 'onnx', 'vision_model.onnx');
   writeFileSync(onnx, bytes);
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({ model_type: 'clip', vision_config: { hidden_size: dim, image_size: 224, patch_size: 32 } }));
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ model_type: 'clip', vision_config: { hidden_size: dim, image_size: 224, patch_size: patch } }));
   writeFileSync(
     join(dir, 'preprocessor_config.json'),
     JSON.stringify({ crop_size: 224, do_center_crop: true, do_normalize: true, do_resize: true, image_mean: [0.48145466, 0.4578275, 0.40821073], image_std: [0.26862954, 0.26130258, 0.27577711], resample: 3, size: 224 }),
