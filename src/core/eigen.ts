@@ -84,13 +84,19 @@ function tridiagonalize(a: Float64Array, n: number, d: Float64Array, e: Float64A
 
 /** Implicit QL on a symmetric tridiagonal matrix (d diagonal, e[k] between k and k+1). */
 function tql1(d: Float64Array, e: Float64Array, n: number): void {
+  // Deflate when an off-diagonal entry is below ε·‖T‖: by Weyl's inequality this moves every
+  // eigenvalue by at most ε‖T‖, the same order as the backward error of the Householder
+  // reduction. (A purely relative test, |e| ≤ ε(|d_m| + |d_m+1|), can stall on clusters of
+  // near-zero eigenvalues, as rank-deficient Gram matrices of repeated rows produce.)
+  let anorm = 0;
+  for (let i = 0; i < n; i++) anorm = Math.max(anorm, Math.abs(d[i]) + Math.abs(e[i]));
+  const tol = Number.EPSILON * anorm;
   for (let l = 0; l < n; l++) {
     let iter = 0;
     let m: number;
     do {
       for (m = l; m < n - 1; m++) {
-        const dd = Math.abs(d[m]) + Math.abs(d[m + 1]);
-        if (Math.abs(e[m]) <= Number.EPSILON * dd) break;
+        if (Math.abs(e[m]) <= tol) break;
       }
       if (m !== l) {
         if (iter++ === 60) throw new Error('symmetricEigenvalues: QL iteration did not converge');

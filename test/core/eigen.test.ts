@@ -50,3 +50,26 @@ test('a rank-k PSD matrix has exactly k non-negligible eigenvalues', () => {
   const big = ev.filter((v) => Math.abs(v) > 1e-9 * ev[n - 1]);
   assert.equal(big.length, k);
 });
+
+test('converges on weighted Gram matrices of repeated rows (clusters of zero eigenvalues), 300 seeded cases', () => {
+  // Regression: identical answers give identical embeddings, so bootstrap-weighted Gram
+  // matrices have a few non-zero eigenvalues and a large cluster at 0; a purely relative
+  // deflation test stalled on such matrices.
+  const rng = new Rng(1);
+  const n = 60;
+  const d = 64;
+  for (let trial = 0; trial < 300; trial++) {
+    const k = 1 + rng.int(4);
+    const base = Array.from({ length: k }, () => Float64Array.from({ length: d }, () => rng.normal()));
+    const rows = Array.from({ length: n }, () => base[rng.int(k)]);
+    const w = Float64Array.from({ length: n }, () => -Math.log(1 - rng.next()));
+    const g = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) { let s = 0; for (let t = 0; t < d; t++) s += rows[i][t] * rows[j][t]; g[i * n + j] = Math.sqrt(w[i] * w[j]) * s; }
+    const ev = symmetricEigenvalues(g, n);
+    let tr = 0;
+    let sum = 0;
+    for (let i = 0; i < n; i++) { tr += g[i * n + i]; sum += ev[i]; }
+    assert.ok(Math.abs(sum - tr) < 1e-9 * tr, `trial ${trial}`);
+    assert.ok(ev.filter((v) => v > 1e-9 * tr).length <= k, `trial ${trial}: rank ≤ ${k}`);
+  }
+});
