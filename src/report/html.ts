@@ -20,7 +20,7 @@ const CSS = `
 :root { color-scheme: light; --ink: #1d2330; --muted: #5b6475; --line: #d9dde5; --soft: #f5f7fa; --accent: #2a5db0; }
 * { box-sizing: border-box; }
 body { margin: 0; color: var(--ink); background: #fff; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
-main { max-width: 1180px; margin: 0 auto; padding: 28px 32px 48px; }
+main { max-width: 1240px; margin: 0 auto; padding: 28px 32px 48px; }
 h1 { font-size: 26px; margin: 0 0 4px; }
 h2 { font-size: 20px; margin: 36px 0 12px; padding-bottom: 6px; border-bottom: 2px solid var(--line); }
 h3 { font-size: 16px; margin: 20px 0 8px; }
@@ -35,7 +35,7 @@ dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 18px;
 dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 table { border-collapse: collapse; font-size: 13.5px; }
-th, td { padding: 5px 9px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
+th, td { padding: 5px 7px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
 thead th { background: var(--soft); border-bottom: 2px solid var(--line); white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tbody tr:nth-child(even) { background: #fafbfc; }
@@ -44,7 +44,7 @@ tr.id-row td { font-weight: 600; }
 .no { color: #c0392b; font-weight: 700; }
 .table-wrap { overflow-x: auto; border: 1px solid var(--line); border-radius: 6px; }
 .table-wrap table { width: 100%; }
-.table-wrap td:first-child { min-width: 200px; }
+.table-wrap td:first-child { min-width: 170px; }
 td small, th small { display: block; color: var(--muted); font-size: 12px; }
 .plots { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 24px; }
 figure.plot-card { margin: 0; padding: 14px 16px; border: 1px solid var(--line); border-radius: 8px; background: #fff; overflow-x: auto; min-width: 0; }
@@ -55,6 +55,7 @@ figcaption { color: var(--muted); font-size: 13.5px; margin-top: 8px; }
 figcaption b { color: var(--ink); }
 .plot-card svg { max-width: 100%; height: auto; }
 .stat { margin: 0 0 6px; font-size: 14px; }
+.table-note { color: var(--muted); margin: 0 0 10px; }
 .placeholder { color: var(--muted); font-style: italic; padding: 24px 0; }
 .notes li { margin: 2px 0; overflow-wrap: anywhere; }
 .example { border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; margin: 0 0 14px; }
@@ -238,9 +239,16 @@ function firstIdOutput(r: RunResults): number | null {
   return r.scenarios.find((s) => s.jsd !== null)?.jsd?.idOutput ?? null;
 }
 
-/** A scenario name that may wrap after its underscores. */
+const MODALITY_TEXT: Readonly<Record<ScenarioResult['modality'], string>> = {
+  id: 'in-distribution',
+  visual: 'visual shift',
+  text: 'text shift',
+  joint: 'visual + text shift',
+};
+
+/** A scenario name that may wrap after an underscore followed by a letter (never inside "frost_5"). */
 function breakable(name: string): string {
-  return e(name).replace(/_/g, '_<wbr>');
+  return e(name).replace(/_(?=[A-Za-z])/g, '_<wbr>');
 }
 
 /** A number with its 95 % interval on a second, smaller line. */
@@ -257,37 +265,42 @@ function holdsCell(h: boolean | null): string {
 function scenarioTable(r: RunResults): string {
   const judged = r.scenarios.some((s) => s.judge !== null);
   const simulated = r.scenarios.some((s) => s.simulatedAccuracy !== null);
+  const ci = (has: boolean): string => (has ? '<small>95 % CI</small>' : '');
+  const emiCi = r.scenarios.some((s) => s.emiCi95 !== null);
+  const emidCi = r.scenarios.some((s) => s.emidCi95 !== null);
+  const judgeCi = r.scenarios.some((s) => s.judge?.relativePreferenceCi95 || s.judge?.winRateCi95);
   const head =
-    '<tr><th>Scenario</th><th>Shift</th><th class="num">n</th><th class="num">EMI<small>95 % CI</small></th><th class="num">EMID<small>95 % CI</small></th><th class="num">p<small>EMID ≠ 0</small></th>' +
-    '<th class="num">J_v</th><th class="num">J_t</th><th class="num">J_Q</th><th class="num">Bound</th><th>EMID ≤ bound</th>' +
-    '<th class="num">RP<small>95 % CI</small></th><th class="num">Win rate<small>95 % CI</small></th>' +
-    (judged ? '<th class="num">Judged (failed)</th>' : '') +
+    `<tr><th>Scenario<small>shift</small></th><th class="num">n</th><th class="num">EMI${ci(emiCi)}</th><th class="num">EMID${ci(emidCi)}</th><th class="num">p<small>EMID ≠ 0</small></th>` +
+    '<th class="num">J_v</th><th class="num">J_t</th><th class="num">J_Q</th><th class="num">Bound</th><th>Holds<small>EMID ≤ bound</small></th>' +
+    (judged ? `<th class="num">RP${ci(judgeCi)}</th><th class="num">Win rate${ci(judgeCi)}</th><th class="num">Judged<small>(failed)</small></th>` : '') +
     (simulated ? '<th class="num">Sim. accuracy</th>' : '') +
     '</tr>';
   const body = r.scenarios
     .map((s) => {
       const cells = [
-        `<td>${breakable(s.name)}</td>`,
-        `<td>${e(s.modality === 'id' ? 'ID' : s.modality)}</td>`,
+        `<td>${breakable(s.name)}<small>${MODALITY_TEXT[s.modality]}</small></td>`,
         `<td class="num">${s.n}</td>`,
-        valueCell(s.emi, s.emiCi95, 4),
-        valueCell(s.emid, s.emidCi95, 4),
+        valueCell(s.emi, s.emiCi95, 3),
+        valueCell(s.emid, s.emidCi95, 3),
         `<td class="num">${formatP(s.emidPValue)}</td>`,
         `<td class="num">${formatNumber(s.jsd?.visual, 4)}</td>`,
         `<td class="num">${formatNumber(s.jsd?.text, 4)}</td>`,
         `<td class="num">${formatNumber(s.jsd?.oodOutput, 4)}</td>`,
-        `<td class="num">${formatNumber(s.bound, 4)}</td>`,
+        `<td class="num">${formatNumber(s.bound, 3)}</td>`,
         holdsCell(s.boundHolds),
-        valueCell(s.judge?.relativePreference, s.judge?.relativePreferenceCi95, 1),
-        valueCell(s.judge?.winRate, s.judge?.winRateCi95, 1),
-        judged ? `<td class="num">${s.judge ? `${s.judge.judged} (${s.judge.failed})` : '—'}</td>` : '',
+        judged
+          ? valueCell(s.judge?.relativePreference, s.judge?.relativePreferenceCi95, 1) +
+            valueCell(s.judge?.winRate, s.judge?.winRateCi95, 1) +
+            `<td class="num">${s.judge ? `${s.judge.judged} (${s.judge.failed})` : '—'}</td>`
+          : '',
         simulated ? `<td class="num">${formatNumber(s.simulatedAccuracy, 3)}</td>` : '',
       ];
       return `<tr${s.modality === 'id' ? ' class="id-row"' : ''}>${cells.join('')}</tr>`;
     })
     .join('');
+  const note = judged ? '' : '<p class="table-note">No LLM judge ran in this study: relative preference and win rate are not available.</p>';
   return (
-    '<section id="scenarios"><h2>Per-scenario results</h2>' +
+    `<section id="scenarios"><h2>Per-scenario results</h2>${note}` +
     `<div class="table-wrap"><table id="scenario-table"><thead>${head}</thead><tbody>${body}</tbody></table></div></section>`
   );
 }
