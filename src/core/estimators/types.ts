@@ -10,7 +10,7 @@ import type { Matrix } from '../matrix.js';
 export type CiMethod =
   /** Percentile bootstrap over rows (resampled with replacement). */
   | 'bootstrap-rows'
-  /** Half-samples without replacement, rescaled by √(m/(n − m)): KSG, where duplicated rows would act as zero-distance neighbours. */
+  /** Normal interval from the spread of half-samples without replacement, rescaled by √(m/(n − m)): KSG, where bootstrap duplicates would act as zero-distance neighbours. */
   | 'subsampling-rows'
   /** Percentile bootstrap over the per-batch estimates of a trained estimator. */
   | 'bootstrap-batches'
