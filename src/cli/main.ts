@@ -16,6 +16,8 @@ import { register as registerShift } from './shift.js';
 import { register as registerEmbed } from './embed.js';
 import { register as registerModels } from './models.js';
 import { register as registerReport } from './report.js';
+import { register as registerRun } from './run.js';
+import { register as registerDemo } from './demo.js';
 
 const program = new Command();
 program
@@ -35,6 +37,8 @@ registerShift(program);
 registerEmbed(program);
 registerModels(program);
 registerReport(program);
+registerRun(program);
+registerDemo(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,28 @@
+/**
+ * `mllmshift run CONFIG.yaml`: a whole study (shift → infer → judge → embed → estimate →
+ * report), resumable: rerun the same command after an interruption and it continues.
+ */
+import type { Command } from 'commander';
+import { printJson, runAction } from './run-action.js';
+import { loadRunConfig } from '../pipeline/config.js';
+import { runStudy } from '../pipeline/run.js';
+import { reportRenderer } from './report-renderer.js';
+
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description('run a whole study from a YAML configuration (see examples/run.yaml); resumable')
+    .argument('<config>', 'run configuration (YAML)')
+    .option('--json', 'print the results JSON on stdout')
+    .action(
+      runAction(async (configPath: string, opts: { json?: boolean }) => {
+        const config = loadRunConfig(configPath);
+        const outcome = await runStudy(config, { renderReport: await reportRenderer() });
+        if (opts.json) printJson(outcome.results);
+        process.stderr.write(
+          `run: ${outcome.ran.length} stage step(s) ran, ${outcome.skipped.length} skipped (already complete)\n`
+          + `results: ${outcome.resultsPath}\n${outcome.reportPath ? `report:  ${outcome.reportPath}\n` : ''}`,
+        );
+      }),
+    );
+}
