@@ -69,7 +69,7 @@ export class SimulatedEndpoint {
   requests = 0;
 
   /** `key` may be filled after construction (once the scenario data sets exist); `questions` are all the benchmark's questions. */
-  constructor(private readonly key: SimulatedKey, questions: readonly SceneQuestion[]) {
+  constructor(private readonly key: SimulatedKey, questions: readonly SceneQuestion[], private readonly delayMs = 0) {
     for (const q of questions) this.correct.add(q.reference);
   }
 
@@ -128,7 +128,9 @@ export class SimulatedEndpoint {
       const url = parts.find((p) => p.type === 'image_url')?.image_url?.url ?? '';
       const b64 = url.slice(url.indexOf(',') + 1);
       const imageHash = createHash('sha256').update(Buffer.from(b64, 'base64')).digest('hex');
-      reply(res, 200, completion(model, this.answer(imageHash, question)));
+      const text = this.answer(imageHash, question);
+      if (this.delayMs > 0) setTimeout(() => reply(res, 200, completion(model, text)), this.delayMs);
+      else reply(res, 200, completion(model, text));
     });
   }
 
