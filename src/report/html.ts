@@ -135,6 +135,10 @@ function headline(r: RunResults): string {
     const what = outcome.kind === 'relativePreference' ? 'the judge’s relative preference score' : 'the simulated model’s accuracy';
     parts.push(`EMI tracks ${what} with Pearson r = <b>${formatNumber(oc.pearson.r, 3)}</b> (${pClause(oc.pearson.p)}) and Spearman ρ = <b>${formatNumber(oc.spearman.rho, 3)}</b> (${pClause(oc.spearman.p)}, n = ${oc.n}).`);
   }
+  const acc = r.correlations.emiVsSimulatedAccuracy;
+  if (outcome?.kind === 'relativePreference' && acc && acc.spearman.rho !== null) {
+    parts.push(`The EMI ranking of the scenarios agrees with the simulated model’s known accuracy with Spearman ρ = <b>${formatNumber(acc.spearman.rho, 3)}</b> (${pClause(acc.spearman.p)}, n = ${acc.n}).`);
+  }
   return parts.length > 0 ? `<p id="headline">${parts.join(' ')}</p>` : '';
 }
 
@@ -271,9 +275,9 @@ function scenarioTable(r: RunResults): string {
   const judgeCi = r.scenarios.some((s) => s.judge?.relativePreferenceCi95 || s.judge?.winRateCi95);
   const head =
     `<tr><th>Scenario<small>shift</small></th><th class="num">n</th><th class="num">EMI${ci(emiCi)}</th><th class="num">EMID${ci(emidCi)}</th><th class="num">p<small>EMID ≠ 0</small></th>` +
-    '<th class="num">J_v</th><th class="num">J_t</th><th class="num">J_Q</th><th class="num">Bound</th><th>Holds<small>EMID ≤ bound</small></th>' +
+    '<th class="num">J_v</th><th class="num">J_t</th><th class="num">J_Q</th><th class="num">Bound</th><th>Holds<small>EMID ≤<br>bound</small></th>' +
     (judged ? `<th class="num">RP${ci(judgeCi)}</th><th class="num">Win rate${ci(judgeCi)}</th><th class="num">Judged<small>(failed)</small></th>` : '') +
-    (simulated ? '<th class="num">Sim. accuracy</th>' : '') +
+    (simulated ? '<th class="num">Sim.<small>accuracy</small></th>' : '') +
     '</tr>';
   const body = r.scenarios
     .map((s) => {

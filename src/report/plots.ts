@@ -267,7 +267,7 @@ export function jsdBarsSvg(r: RunResults): string | null {
     marginBottom: 44,
     marginRight: 24,
     grid: true,
-    x: { label: 'Jensen–Shannon divergence (nats)', labelAnchor: 'center', labelArrow: 'none', axis: 'both', zero: true },
+    x: { label: 'Jensen–Shannon divergence (nats)', labelAnchor: 'center', labelArrow: 'none', axis: 'both', zero: true, nice: true },
     y: { axis: null, domain: terms.map((t) => t.label) },
     fy: { axis: 'left', label: null, domain: withJsd.map((s) => s.name), padding: 0.18 },
     color: { domain: terms.map((t) => t.label), range: terms.map((t) => t.color), legend: true },

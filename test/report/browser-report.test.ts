@@ -26,6 +26,8 @@ test('report in headless Chromium: loads offline without errors or requests, plo
   const pages = {
     study: renderReportHtml(makeRunResults({ violation: true })),
     demo: renderReportHtml(makeRunResults({ simulated: true, judge: false, accuracy: true, intervals: false })),
+    // The widest table: judge columns, intervals and simulated accuracy.
+    wide: renderReportHtml(makeRunResults({ simulated: true, judge: true, accuracy: true })),
   };
   const userData = join(dir, 'profile');
   mkdirSync(userData);
@@ -65,6 +67,7 @@ test('report in headless Chromium: loads offline without errors or requests, plo
         images: await page.locator('img').count(),
         responses: await page.locator('.response').allTextContents(),
         overflow: await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth'),
+        tableOverflow: await page.evaluate(`Math.max(...[...document.querySelectorAll('.table-wrap')].map((el) => el.scrollWidth - el.clientWidth))`),
         banner: (await page.locator('#simulation-banner').count()) === 1,
         fontSize: await page.evaluate('getComputedStyle(document.body).fontSize'),
       };
@@ -72,7 +75,8 @@ test('report in headless Chromium: loads offline without errors or requests, plo
       assert.equal(dom.images, 0, `${name}: the <img> in a scenario name stays text`);
       assert.ok(dom.responses.includes(XSS_RESPONSE), `${name}: the <script> response is in the DOM as text`);
       assert.equal(dom.overflow, 0, `${name}: nothing wider than the window`);
-      assert.equal(dom.banner, name === 'demo', `${name}: simulation banner only for the demo`);
+      assert.equal(dom.tableOverflow, 0, `${name}: the tables fit without scrolling`);
+      assert.equal(dom.banner, name !== 'study', `${name}: simulation banner only for simulations`);
       assert.equal(dom.fontSize, '15px');
       await page.getByText('<script>alert(1)</script>', { exact: false }).first().scrollIntoViewIfNeeded();
       assert.ok(await page.getByText('<script>alert(1)</script>', { exact: false }).first().isVisible(), `${name}: the response text is visible`);

@@ -179,7 +179,14 @@ test('report: the simulation banner and the simulated-accuracy fallback of plot 
   const corr = [...doc.querySelectorAll('#correlations tbody th')].map((th) => th.textContent);
   assert.deepEqual(corr, ['EMID vs upper bound (OOD scenarios)', 'EMI vs simulated accuracy']);
   const head = [...doc.querySelectorAll('#scenario-table thead th')].map((th) => th.textContent ?? '');
-  assert.ok(head.includes('Sim. accuracy') && !head.includes('Judged(failed)'));
+  assert.ok(head.includes('Sim.accuracy') && !head.includes('Judged(failed)'));
+
+  // With a judge as well (the demo's simulated judge): plot 1 shows the judge, the headline both.
+  const both = makeRunResults({ simulated: true, judge: true, accuracy: true });
+  const d2 = dom(renderReportHtml(both));
+  assert.equal(d2.querySelector('#plot-emi h3')?.textContent, 'EMI vs relative preference');
+  const rho = both.correlations.emiVsSimulatedAccuracy?.spearman.rho as number;
+  assert.ok(d2.querySelector('#headline')?.textContent?.includes(`simulated model’s known accuracy with Spearman ρ = ${formatNumber(rho, 3)}`));
 });
 
 test('report: missing judge, intervals and grid are handled (placeholders and dashes, no crash)', () => {
