@@ -317,7 +317,7 @@ export async function runStudy(config: ResolvedRunConfig, hooks: RunHooks = {}):
       const results = assembleRunResults(analysis, uncertainty, {
         runName: config.name,
         model: config.model.name,
-        encoders: String(idSet.metadata.encoders ?? config.encoders.kind),
+        encoders: describeEncoders(idSet.metadata.encoders, config.encoders.kind),
         estimator: estimatorPath,
         simulated: hooks.simulated ?? false,
         notes: hooks.notes ?? [],
@@ -345,6 +345,17 @@ export async function runStudy(config: ResolvedRunConfig, hooks: RunHooks = {}):
     }
   } finally {
     store.close();
+  }
+}
+
+/** "builtin (image: builtin-image-stats v1; text: builtin-text-hashed-ngrams v1)" from a set's metadata. */
+function describeEncoders(meta: string | undefined, kind: string): string {
+  try {
+    const e = JSON.parse(meta ?? '') as { kind?: string; image?: { id: string; version: string }; text?: { id: string; version: string } };
+    const part = (p?: { id: string; version: string }): string => (p ? `${p.id} v${p.version.length > 12 ? p.version.slice(0, 12) + '…' : p.version}` : '?');
+    return `${e.kind ?? kind} (image: ${part(e.image)}; text: ${part(e.text)})`;
+  } catch {
+    return kind;
   }
 }
 
