@@ -10,6 +10,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync, writeFileSync, renameSync } from 'node:fs';
 import { InputError } from '../errors.js';
+import { bf16ToFloat, halfToFloat } from './half.js';
 
 export type SafetensorsDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
@@ -146,15 +147,6 @@ export function readSafetensorsHeader(path: string): SafetensorsHeader {
   }
 }
 
-function f16ToF32(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
-}
-
 function decode(info: TensorInfo, bytes: Buffer): Float32Array | Float64Array {
   const n = info.shape.reduce((a, s) => a * s, 1);
   // Copy into an aligned buffer (the file buffer's offset may not be a multiple of 8).
@@ -164,8 +156,8 @@ function decode(info: TensorInfo, bytes: Buffer): Float32Array | Float64Array {
   switch (info.dtype) {
     case 'F32': return new Float32Array(ab, 0, n);
     case 'F64': return new Float64Array(ab, 0, n);
-    case 'F16': { const o = new Float32Array(n); for (let i = 0; i < n; i++) o[i] = f16ToF32(dv.getUint16(2 * i, true)); return o; }
-    case 'BF16': { const o = new Float32Array(n); const u = new Uint32Array(1); const f = new Float32Array(u.buffer); for (let i = 0; i < n; i++) { u[0] = dv.getUint16(2 * i, true) << 16; o[i] = f[0]; } return o; }
+    case 'F16': { const o = new Float32Array(n); for (let i = 0; i < n; i++) o[i] = halfToFloat(dv.getUint16(2 * i, true)); return o; }
+    case 'BF16': { const o = new Float32Array(n); for (let i = 0; i < n; i++) o[i] = bf16ToFloat(dv.getUint16(2 * i, true)); return o; }
     case 'I64': { const o = new Float64Array(n); for (let i = 0; i < n; i++) o[i] = Number(dv.getBigInt64(8 * i, true)); return o; }
     case 'I32': { const o = new Float64Array(n); for (let i = 0; i < n; i++) o[i] = dv.getInt32(4 * i, true); return o; }
     case 'I16': { const o = new Float32Array(n); for (let i = 0; i < n; i++) o[i] = dv.getInt16(2 * i, true); return o; }

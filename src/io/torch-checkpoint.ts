@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import { ZipArchive } from './zip.js';
+import { bf16ToFloat, halfToFloat } from './half.js';
 
 export interface TorchTensor {
   readonly shape: readonly number[];
@@ -28,22 +29,6 @@ const STORAGE_DTYPES: Record<string, { size: number; read: (dv: DataView, i: num
   ByteStorage: { size: 1, read: (dv, i) => dv.getUint8(i), f64: false },
   BoolStorage: { size: 1, read: (dv, i) => dv.getUint8(i), f64: false },
 };
-
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
-}
-
-const bfU = new Uint32Array(1);
-const bfF = new Float32Array(bfU.buffer);
-function bf16ToFloat(h: number): number {
-  bfU[0] = h << 16;
-  return bfF[0];
-}
 
 /** Objects the unpickler can build. Everything else is refused. */
 class Global { constructor(readonly module: string, readonly name: string) {} }
