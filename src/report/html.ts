@@ -66,7 +66,7 @@ figcaption b { color: var(--ink); }
 .glossary dt { font-weight: 600; margin-top: 8px; }
 .glossary dd { margin: 2px 0 0 0; color: #333; }
 footer { color: var(--muted); font-size: 13px; margin-top: 36px; border-top: 1px solid var(--line); padding-top: 10px; }
-@media print { main { max-width: none; padding: 0; } figure { break-inside: avoid; } }
+@media print { main { max-width: none; padding: 0; } .plot-card, .example { break-inside: avoid; } }
 `;
 
 function e(text: string): string {
@@ -128,16 +128,16 @@ function correlationsTable(r: RunResults): string {
 function headline(r: RunResults): string {
   const parts: string[] = [];
   const eb = r.correlations.emidVsBound;
-  if (eb.pearson.r !== null) parts.push(`EMID tracks its upper bound with Pearson r = <b>${formatNumber(eb.pearson.r, 3)}</b> (${pClause(eb.pearson.p)}, n = ${eb.n}).`);
+  if (eb.pearson.r !== null) parts.push(`Correlation of EMID with its upper bound over the OOD scenarios: Pearson r = <b>${formatNumber(eb.pearson.r, 3)}</b> (${pClause(eb.pearson.p)}, n = ${eb.n}).`);
   const outcome = chooseOutcome(r);
   const oc = outcome?.correlation;
   if (outcome && oc && oc.pearson.r !== null) {
-    const what = outcome.kind === 'relativePreference' ? 'the judge’s relative preference score' : 'the simulated model’s accuracy';
-    parts.push(`EMI tracks ${what} with Pearson r = <b>${formatNumber(oc.pearson.r, 3)}</b> (${pClause(oc.pearson.p)}) and Spearman ρ = <b>${formatNumber(oc.spearman.rho, 3)}</b> (${pClause(oc.spearman.p)}, n = ${oc.n}).`);
+    const what = outcome.kind === 'relativePreference' ? 'the judge’s relative preference score' : 'the simulated model’s known accuracy';
+    parts.push(`Correlation of EMI with ${what}: Pearson r = <b>${formatNumber(oc.pearson.r, 3)}</b> (${pClause(oc.pearson.p)}) and Spearman ρ = <b>${formatNumber(oc.spearman.rho, 3)}</b> (${pClause(oc.spearman.p)}, n = ${oc.n}).`);
   }
   const acc = r.correlations.emiVsSimulatedAccuracy;
   if (outcome?.kind === 'relativePreference' && acc && acc.spearman.rho !== null) {
-    parts.push(`The EMI ranking of the scenarios agrees with the simulated model’s known accuracy with Spearman ρ = <b>${formatNumber(acc.spearman.rho, 3)}</b> (${pClause(acc.spearman.p)}, n = ${acc.n}).`);
+    parts.push(`Rank correlation of EMI with the simulated model’s known accuracy: Spearman ρ = <b>${formatNumber(acc.spearman.rho, 3)}</b> (${pClause(acc.spearman.p)}, n = ${acc.n}).`);
   }
   return parts.length > 0 ? `<p id="headline">${parts.join(' ')}</p>` : '';
 }
@@ -217,11 +217,14 @@ function plotsSection(r: RunResults): string {
     caption: `One point per OOD scenario; points below the dashed line y = x satisfy EMID ≤ bound. Bound: ${boundFormula(r.run.bound)}${emidBars ? '; grey bars: 95 % intervals of EMID' : ''}.`,
     missing: 'No OOD scenario with EMID and bound in these results.',
   });
+  const unplaced = oodScenarios(r).filter((s) => s.visualShift === null && s.textShift === null).length;
   const grid = figure({
     id: 'plot-heatmap',
     title: 'EMID over the visual × text shift grid',
     svg: emidHeatmapSvg(r),
-    caption: 'EMID = EMI(ID) − EMI(OOD) per scenario, placed by its image corruption (rows) and text perturbation (columns); the ID set is the (none, none) cell. Hover a cell for the scenario name.',
+    caption:
+      'EMID = EMI(ID) − EMI(OOD) per scenario, placed by its image corruption (rows) and text perturbation (columns); the ID set is the (none, none) cell. Hover a cell for the scenario name.' +
+      (unplaced > 0 ? ` ${unplaced} OOD scenario${unplaced === 1 ? '' : 's'} without shift labels ${unplaced === 1 ? 'is' : 'are'} not shown.` : ''),
     missing: 'The scenarios carry no visual/text shift labels (custom sets), so there is no grid to draw.',
     wide: true,
   });

@@ -21,8 +21,8 @@ type PlotDocument = NonNullable<Plot.PlotOptions['document']>;
 
 const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
 
-/** Colours of the scenario kinds, shared by the scatter plots and the report's legend. */
-export const MODALITY_COLORS: Readonly<Record<ScenarioResult['modality'], string>> = {
+/** Colours of the scenario kinds in the EMI scatter. */
+const MODALITY_COLORS: Readonly<Record<ScenarioResult['modality'], string>> = {
   id: '#222222',
   visual: '#1f77b4',
   text: '#e07b00',
@@ -36,7 +36,7 @@ const MODALITY_LABELS: Readonly<Record<ScenarioResult['modality'], string>> = {
 };
 
 /** Colours of the JSD terms in plot 4. */
-export const JSD_COLORS = { visual: '#4e79a7', text: '#f28e2b', output: '#59a14f' } as const;
+const JSD_COLORS = { visual: '#4e79a7', text: '#f28e2b', output: '#59a14f' } as const;
 
 /** The class of every plot's own SVG element (its legends are separate, smaller SVGs). */
 export const PLOT_CLASS = 'mllmshift-plot';

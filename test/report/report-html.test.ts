@@ -175,7 +175,7 @@ test('report: the simulation banner and the simulated-accuracy fallback of plot 
   assert.ok(renderReportHtml(r).indexOf('simulation-banner') < renderReportHtml(r).indexOf('id="summary"'));
   assert.equal(doc.querySelector('#plot-emi h3')?.textContent, 'EMI vs simulated accuracy');
   assert.equal(mainSvg(doc, 'plot-emi')?.querySelectorAll('circle').length, 35);
-  assert.ok(doc.querySelector('#headline')?.textContent?.includes('the simulated model’s accuracy'));
+  assert.ok(doc.querySelector('#headline')?.textContent?.includes('Correlation of EMI with the simulated model’s known accuracy: Pearson r = '));
   const corr = [...doc.querySelectorAll('#correlations tbody th')].map((th) => th.textContent);
   assert.deepEqual(corr, ['EMID vs upper bound (OOD scenarios)', 'EMI vs simulated accuracy']);
   const head = [...doc.querySelectorAll('#scenario-table thead th')].map((th) => th.textContent ?? '');
@@ -186,7 +186,7 @@ test('report: the simulation banner and the simulated-accuracy fallback of plot 
   const d2 = dom(renderReportHtml(both));
   assert.equal(d2.querySelector('#plot-emi h3')?.textContent, 'EMI vs relative preference');
   const rho = both.correlations.emiVsSimulatedAccuracy?.spearman.rho as number;
-  assert.ok(d2.querySelector('#headline')?.textContent?.includes(`simulated model’s known accuracy with Spearman ρ = ${formatNumber(rho, 3)}`));
+  assert.ok(d2.querySelector('#headline')?.textContent?.includes(`Rank correlation of EMI with the simulated model’s known accuracy: Spearman ρ = ${formatNumber(rho, 3)}`));
 });
 
 test('report: missing judge, intervals and grid are handled (placeholders and dashes, no crash)', () => {
@@ -228,13 +228,18 @@ test('report: missing judge, intervals and grid are handled (placeholders and da
   assert.equal(d3.querySelectorAll('#scenario-table tbody tr').length, 1);
 });
 
-test('report: two scenarios on one grid cell show their mean, marked', () => {
+test('report: two scenarios on one grid cell show their mean, marked; unlabelled scenarios are left out, said so', () => {
   const base = makeRunResults();
   const a = base.scenarios.find((s) => s.name === 'llava_bench_coco_frost_1') as ScenarioResult;
   const twin: ScenarioResult = { ...a, name: 'llava_bench_in_the_wild_frost_1', emid: (a.emid as number) + 0.1 };
   const doc = dom(renderReportHtml({ ...base, scenarios: [...base.scenarios, twin] }));
   const texts = [...(mainSvg(doc, 'plot-heatmap') as Element).querySelectorAll('text')].map((t) => t.textContent);
   assert.ok(texts.includes(`${formatNumber((a.emid as number) + 0.05, 3)}*`));
+  assert.ok(!(doc.querySelector('#plot-heatmap figcaption')?.textContent ?? '').includes('not shown'));
+  const custom: ScenarioResult = { ...a, name: 'my_custom_set', visualShift: null, visualSeverity: null, textShift: null, textSeverity: null };
+  const d2 = dom(renderReportHtml({ ...base, scenarios: [...base.scenarios, custom] }));
+  assert.ok(d2.querySelector('#plot-heatmap figcaption')?.textContent?.includes('1 OOD scenario without shift labels is not shown.'));
+  assert.equal((mainSvg(d2, 'plot-heatmap') as Element).querySelectorAll('g[aria-label="cell"] rect').length, 35);
   assert.ok(doc.querySelector('#plot-heatmap svg.ramp-legend')?.textContent?.includes('mean of several scenarios'));
 });
 
