@@ -39,7 +39,8 @@ function scenarioShape(name: string): Pick<ScenarioResult, 'visualShift' | 'visu
     const s = parseScenario(name);
     return {
       modality: s.modality === 'none' ? null : s.modality,
-      visualShift: s.image?.kind ?? null,
+      // In-the-wild sets differ from COCO in their images: their split names the row of the grid.
+      visualShift: s.image?.kind ?? (s.base === 'llava_bench_in_the_wild' ? `in_the_wild_${s.split ?? 'normal'}` : null),
       visualSeverity: s.image?.severity ?? null,
       textShift: s.text ? (s.text.kind === 'translate' ? s.text.language : s.text.kind) : null,
       textSeverity: s.text && s.text.kind !== 'translate' ? s.text.level : null,
