@@ -94,3 +94,39 @@ test('run: a config error exits 2 with one line naming the file and field', asyn
   assert.match(r.stderr.trim(), /bad\.yaml: model\.base_url/);
   assert.equal(r.stderr.trim().split('\n').length, 1);
 });
+
+test('run: references from a reference model endpoint, the authors\' CLUB checkpoint as estimator', async () => {
+  const dir = tempDir();
+  const bench = await demoBenchmark(2, 11);
+  writeDatasetDir(join(dir, 'coco'), bench.samples, { name: 'llava_bench_coco' });
+  const endpoint = new SimulatedEndpoint({ images: new Map(), questions: new Map() }, bench.questions);
+  const baseUrl = await endpoint.start();
+  try {
+    const config = {
+      name: 'reference model',
+      out: 'out',
+      data: { id: 'coco', id_name: 'llava_bench_coco', scenarios: { names: ['llava_bench_coco', 'llava_bench_coco_KeyboardAug_3'] } },
+      model: { name: 'sim-mllm', base_url: baseUrl, max_tokens: 64 },
+      references: { source: 'model', model: { name: 'sim-reference', base_url: baseUrl, max_tokens: 64 } },
+      encoders: { kind: 'builtin' },
+      estimator: { checkpoint: fileURLToPath(new URL('../../../shared/fixtures/official/CLUB_global.pt', import.meta.url)) },
+      analysis: { bootstrap: 0, permutations: 0 },
+      report: { html: false },
+    };
+    const cfg = join(dir, 'run.yaml');
+    writeFileSync(cfg, stringify(config));
+    const r = await runCliAsync(['run', cfg]);
+    assert.equal(r.code, 0, r.stderr);
+    for (const name of ['llava_bench_coco', 'llava_bench_coco_KeyboardAug_3']) {
+      assert.equal(answerLines(join(dir, 'out', 'references', `${name}.jsonl`)).length, 6, name);
+    }
+    const results = JSON.parse(readFileSync(join(dir, 'out', 'results.json'), 'utf8')) as { run: { estimator: string }; EMI: Record<string, number> };
+    assert.match(results.run.estimator, /CLUB_global\.pt$/);
+    assert.equal(Object.keys(results.EMI).length, 2);
+    const db = new Database(join(dir, 'out', 'run.sqlite'), { readonly: true });
+    assert.equal((db.prepare("SELECT COUNT(*) AS n FROM responses WHERE role = 'reference'").get() as { n: number }).n, 12);
+    db.close();
+  } finally {
+    await endpoint.stop();
+  }
+});
