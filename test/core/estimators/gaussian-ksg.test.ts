@@ -86,30 +86,31 @@ test('Gaussian estimator: bootstrap interval brackets the estimate, rejects bad 
 });
 
 test('k-d tree: kNN distances and strict counts equal brute force', () => {
-  const rng = new Rng(9);
-  const n = 700;
-  const d = 3;
-  const pts = new Float64Array(n * d);
-  for (let i = 0; i < pts.length; i++) pts[i] = Math.round(rng.normal() * 4) / 4; // many ties on purpose
-  const tree = new KdTree(pts, n, d);
-  const q = new Float64Array(d);
-  for (let i = 0; i < n; i += 7) {
-    q.set(pts.subarray(i * d, i * d + d));
-    const dist: number[] = [];
-    for (let j = 0; j < n; j++) {
-      if (j === i) continue;
-      let m = 0;
-      for (let c = 0; c < d; c++) m = Math.max(m, Math.abs(pts[j * d + c] - q[c]));
-      dist.push(m);
+  for (const d of [3, 6]) {
+    const rng = new Rng(9);
+    const n = 700;
+    const pts = new Float64Array(n * d);
+    for (let i = 0; i < pts.length; i++) pts[i] = Math.round(rng.normal() * 4) / 4; // many ties on purpose
+    const tree = new KdTree(pts, n, d);
+    const q = new Float64Array(d);
+    for (let i = 0; i < n; i += 7) {
+      q.set(pts.subarray(i * d, i * d + d));
+      const dist: number[] = [];
+      for (let j = 0; j < n; j++) {
+        if (j === i) continue;
+        let m = 0;
+        for (let c = 0; c < d; c++) m = Math.max(m, Math.abs(pts[j * d + c] - q[c]));
+        dist.push(m);
+      }
+      dist.sort((a, b) => a - b);
+      assert.equal(tree.kthDistance(q, 4, i), dist[3]);
+      // A valid upper bound (≥ the answer) only prunes: same result, also when it is tight.
+      assert.equal(tree.kthDistance(q, 4, i, dist[3]), dist[3]);
+      assert.equal(tree.kthDistance(q, 4, i, dist[3] + 1), dist[3]);
+      const r = dist[3] + 0.1;
+      assert.equal(tree.countWithin(q, r), 1 + dist.filter((v) => v < r).length);
+      assert.equal(tree.countWithin(q, dist[3]), 1 + dist.filter((v) => v < dist[3]).length);
     }
-    dist.sort((a, b) => a - b);
-    assert.equal(tree.kthDistance(q, 4, i), dist[3]);
-    // A valid upper bound (≥ the answer) only prunes: same result, also when it is tight.
-    assert.equal(tree.kthDistance(q, 4, i, dist[3]), dist[3]);
-    assert.equal(tree.kthDistance(q, 4, i, dist[3] + 1), dist[3]);
-    const r = dist[3] + 0.1;
-    assert.equal(tree.countWithin(q, r), 1 + dist.filter((v) => v < r).length);
-    assert.equal(tree.countWithin(q, dist[3]), 1 + dist.filter((v) => v < dist[3]).length);
   }
 });
 
