@@ -40,6 +40,7 @@ async function evaluate(name: string, est: Est, task: Task, n: number, seeds: nu
   const mean = values.reduce((a, v) => a + v, 0) / seeds;
   const sd = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / Math.max(1, seeds - 1));
   const rmse = Math.sqrt(values.reduce((a, v) => a + (v - task.mi) ** 2, 0) / seeds);
+  process.stderr.write(`${name}\t${task.name}\tn=${n}\ttruth ${task.mi.toFixed(4)}\tbias ${(mean - task.mi).toFixed(4)}\tsd ${sd.toFixed(4)}\t${seconds.toFixed(1)} s/run\n`);
   return { estimator: name, task: task.name, n, truth: task.mi, bias: mean - task.mi, sd, rmse, seconds };
 }
 
@@ -90,8 +91,8 @@ if (want('closed')) {
 
 if (want('neural')) {
   const rows: Row[] = [];
-  const tasks = [gaussian1x1(0.75), gaussianDense(5), gaussianTwoPair(5), mappedTask(gaussianTwoPair(3), 'cubic'), independentGaussian(2, 2)];
-  const seeds = Math.min(SEEDS, 3);
+  const tasks = [gaussian1x1(0.75), gaussianDense(5), gaussianTwoPair(5), independentGaussian(2, 2)];
+  const seeds = Math.min(SEEDS, 2);
   for (const n of [1000, 5000]) {
     for (const t of tasks) {
       for (const obj of ['infonce', 'nwj', 'mine', 'smile'] as const) rows.push(await evaluate(obj, critic(obj), t, n, seeds));

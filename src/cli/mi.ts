@@ -22,7 +22,7 @@ interface MiCliOptions {
   y?: string;
   estimator: EstimatorName;
   param: string[];
-  bootstrap: string;
+  bootstrap?: string;
   seed: string;
   json?: boolean;
 }
@@ -91,12 +91,12 @@ export function register(program: Command): void {
     .option('--y <file>', '.npy paired with --x (omit when --x is safetensors)')
     .addOption(new Option('--estimator <name>', 'estimator').choices([...ESTIMATOR_NAMES]).makeOptionMandatory())
     .option('--param <k=v...>', 'estimator parameter, repeatable (e.g. --param k=3); see the docs of each estimator', [])
-    .option('--bootstrap <B>', 'replicates for the 95 % interval (0: none); rows are resampled for gaussian, half-samples for ksg, evaluation batches for trained estimators', '200');
+    .option('--bootstrap <B>', 'replicates for the 95 % interval (0: none; default 200, 50 for ksg, whose replicates are half-sample estimates): rows are resampled for gaussian, half-samples for ksg, evaluation batches for trained estimators');
   addSeedOption(cmd)
     .option('--json', 'print one JSON document on stdout')
     .action(
       runAction(async (opts: MiCliOptions) => {
-        const bootstrap = parseNonNegativeInt(opts.bootstrap, '--bootstrap');
+        const bootstrap = opts.bootstrap === undefined ? (opts.estimator === 'ksg' ? 50 : 200) : parseNonNegativeInt(opts.bootstrap, '--bootstrap');
         const seed = parseNonNegativeInt(opts.seed, '--seed');
         const params = parseParams(opts.estimator, opts.param);
         let estimator;
