@@ -7,7 +7,7 @@
  */
 import { crossProducts, scatter } from '../core/linalg.js';
 import type { FloatArray, Matrix } from '../core/matrix.js';
-import { encodeOnnxModel, OnnxType } from '../io/onnx-writer.js';
+import { encodeOnnxModel, OnnxDataType as OnnxType } from '../io/onnx-proto.js';
 
 export type CrossProductsFn = (a: Matrix, b: Matrix) => Promise<Float64Array>;
 /** AᵀA (d×d) of an [n, d] matrix. */
@@ -36,21 +36,21 @@ export async function onnxGemmBackend(): Promise<GemmBackend> {
   const ort = await import('onnxruntime-node');
   const scatterModel = encodeOnnxModel({
     name: 'scatter',
-    nodes: [{ op: 'Gemm', inputs: ['a', 'a'], outputs: ['c'], intAttributes: { transA: 1 } }],
+    nodes: [{ op: 'Gemm', inputs: ['a', 'a'], outputs: ['c'], attrs: { transA: { i: 1 } } }],
     initializers: [],
-    inputs: [{ name: 'a', elemType: OnnxType.DOUBLE, dims: ['N', 'D'] }],
-    outputs: [{ name: 'c', elemType: OnnxType.DOUBLE, dims: ['D', 'D'] }],
+    inputs: [{ name: 'a', elemType: OnnxType.DOUBLE, shape: ['N', 'D'] }],
+    outputs: [{ name: 'c', elemType: OnnxType.DOUBLE, shape: ['D', 'D'] }],
   });
   const scatterSession = await ort.InferenceSession.create(scatterModel, SESSION_OPTIONS);
   const model = encodeOnnxModel({
     name: 'cross_products',
-    nodes: [{ op: 'Gemm', inputs: ['a', 'b'], outputs: ['c'], intAttributes: { transB: 1 } }],
+    nodes: [{ op: 'Gemm', inputs: ['a', 'b'], outputs: ['c'], attrs: { transB: { i: 1 } } }],
     initializers: [],
     inputs: [
-      { name: 'a', elemType: OnnxType.DOUBLE, dims: ['N', 'D'] },
-      { name: 'b', elemType: OnnxType.DOUBLE, dims: ['M', 'D'] },
+      { name: 'a', elemType: OnnxType.DOUBLE, shape: ['N', 'D'] },
+      { name: 'b', elemType: OnnxType.DOUBLE, shape: ['M', 'D'] },
     ],
-    outputs: [{ name: 'c', elemType: OnnxType.DOUBLE, dims: ['N', 'M'] }],
+    outputs: [{ name: 'c', elemType: OnnxType.DOUBLE, shape: ['N', 'M'] }],
   });
   const session = await ort.InferenceSession.create(model, SESSION_OPTIONS);
   return {

@@ -1,19 +1,21 @@
 /**
  * A minimal ONNX model *writer*: the subset of onnx.proto (https://github.com/onnx/onnx,
- * onnx/onnx.proto, IR version 8) needed to serialise a graph of standard operators with float32 /
- * int64 initializers. The schema is declared here with protobufjs reflection (onnx.proto is not
+ * onnx/onnx.proto, IR version 8) needed to serialise a graph of standard operators with float32,
+ * float64, int32 or int64 initializers. The schema is declared here with protobufjs reflection (onnx.proto is not
  * shipped with any installed package); field numbers are those of the public onnx.proto.
  *
- * Used to build small models in the real layout for tests (a CLIP-vision-shaped graph with the
- * same input/output names as the transformers.js export) and a randomly initialised full-size
- * ViT-B/32 for the encoder benchmark. Reading ONNX files is onnxruntime's job, not this module's.
+ * Used to run dense products on onnxruntime's MLAS kernels (the CLUB forward and training graphs
+ * and the JSD Gram products in accel/), to build small models in the real layout for tests (a
+ * CLIP-vision-shaped graph with the same input/output names as the transformers.js export), and
+ * a randomly initialised full-size ViT-B/32 for the encoder benchmark. Reading ONNX files is
+ * onnxruntime's job, not this module's.
  */
 import protobuf from 'protobufjs';
 
 const { Root, Type, Field, Enum, OneOf } = protobuf;
 
 /** onnx.TensorProto.DataType values used here. */
-export const OnnxDataType = { FLOAT: 1, INT32: 6, INT64: 7 } as const;
+export const OnnxDataType = { FLOAT: 1, INT32: 6, INT64: 7, DOUBLE: 11 } as const;
 
 /** onnx.AttributeProto.AttributeType values. */
 const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7 } as const;
@@ -99,11 +101,11 @@ export interface OnnxValueInfo {
   readonly shape: readonly OnnxDim[];
 }
 
-/** A constant tensor. Float32Array → FLOAT, BigInt64Array → INT64, Int32Array → INT32. */
+/** A constant tensor. Float32Array → FLOAT, Float64Array → DOUBLE, BigInt64Array → INT64, Int32Array → INT32. */
 export interface OnnxInitializer {
   readonly name: string;
   readonly dims: readonly number[];
-  readonly data: Float32Array | BigInt64Array | Int32Array;
+  readonly data: Float32Array | Float64Array | BigInt64Array | Int32Array;
 }
 
 /** An attribute value, tagged with its ONNX type (a bare JS number is ambiguous between int and float). */
@@ -135,7 +137,9 @@ export interface OnnxGraph {
 }
 
 function tensorMessage(t: OnnxInitializer): Record<string, unknown> {
-  const dataType = t.data instanceof Float32Array ? OnnxDataType.FLOAT : t.data instanceof BigInt64Array ? OnnxDataType.INT64 : OnnxDataType.INT32;
+  const dataType = t.data instanceof Float32Array ? OnnxDataType.FLOAT
+    : t.data instanceof Float64Array ? OnnxDataType.DOUBLE
+    : t.data instanceof BigInt64Array ? OnnxDataType.INT64 : OnnxDataType.INT32;
   const numel = t.dims.reduce((a, d) => a * d, 1);
   if (numel !== t.data.length) throw new RangeError(`onnx initializer "${t.name}": dims [${t.dims.join(', ')}] do not match ${t.data.length} values`);
   // raw_data is little-endian, which is every platform Node runs on.
