@@ -4,7 +4,6 @@
 import type { Command } from 'commander';
 import { runAction } from './run-action.js';
 import { parseNonNegativeInt } from './options.js';
-import { DEMO_NOTICE, runDemo } from '../demo/demo.js';
 import { reportRenderer } from './report-renderer.js';
 import { fmt } from '../report/table.js';
 
@@ -18,6 +17,8 @@ export function register(program: Command): void {
     .action(
       runAction(async (opts: { out: string; scenes: string; seed: string }) => {
         const t0 = performance.now();
+        // The pipeline (and its native modules) is loaded only when the command runs.
+        const { DEMO_NOTICE, runDemo } = await import('../demo/demo.js');
         const scenes = parseNonNegativeInt(opts.scenes, '--scenes');
         const outcome = await runDemo({ outDir: opts.out, scenes: Math.max(2, scenes), seed: parseNonNegativeInt(opts.seed, '--seed'), renderReport: await reportRenderer() });
         const r = outcome.results;

@@ -4,8 +4,6 @@
  */
 import type { Command } from 'commander';
 import { printJson, runAction } from './run-action.js';
-import { loadRunConfig } from '../pipeline/config.js';
-import { runStudy } from '../pipeline/run.js';
 import { reportRenderer } from './report-renderer.js';
 
 export function register(program: Command): void {
@@ -16,6 +14,9 @@ export function register(program: Command): void {
     .option('--json', 'print the results JSON on stdout')
     .action(
       runAction(async (configPath: string, opts: { json?: boolean }) => {
+        // The pipeline (and its native modules) is loaded only when the command runs.
+        const { loadRunConfig } = await import('../pipeline/config.js');
+        const { runStudy } = await import('../pipeline/run.js');
         const config = loadRunConfig(configPath);
         const outcome = await runStudy(config, { renderReport: await reportRenderer() });
         if (opts.json) printJson(outcome.results);
