@@ -55,12 +55,24 @@ export function clubForward(net: ClubNetwork, x: Matrix): ClubMoments {
 }
 
 /**
+ * The per-element precisions 1/(2·exp(lv_id)) of the moments, computed once and shared by
+ * every CLUB term on the same queries (E8 uses two).
+ */
+export function halfPrecisions(moments: ClubMoments): Float64Array {
+  const lv = moments.logvar.data;
+  const out = new Float64Array(lv.length);
+  for (let k = 0; k < lv.length; k++) out[k] = 0.5 * Math.exp(-lv[k]);
+  return out;
+}
+
+/**
  * (E7) CLUB(x, y) = mean_i Σ_d [ −(μ_id − y_id)² + mean_j (y_jd − μ_id)² ] / (2·exp(lv_id)).
  * The inner mean over j expands to  m2_d − 2·μ_id·ȳ_d + μ_id², with ȳ_d = mean_j y_jd and
  * m2_d = mean_j y_jd², so the estimate is O(n·d) in time and memory (never the n×n×d tensor).
+ * `precisions` (from halfPrecisions) may be passed to share the exponentials between calls.
  */
-export function clubFromMoments(moments: ClubMoments, y: Matrix): number {
-  const { mu, logvar } = moments;
+export function clubFromMoments(moments: ClubMoments, y: Matrix, precisions: Float64Array = halfPrecisions(moments)): number {
+  const { mu } = moments;
   const n = y.rows;
   const d = y.cols;
   if (mu.rows !== n || mu.cols !== d) {
@@ -83,7 +95,6 @@ export function clubFromMoments(moments: ClubMoments, y: Matrix): number {
   }
   let total = 0;
   const md = mu.data;
-  const lv = logvar.data;
   for (let i = 0; i < n; i++) {
     const o = i * d;
     let s = 0;
@@ -92,7 +103,7 @@ export function clubFromMoments(moments: ClubMoments, y: Matrix): number {
       const diff = m - yd[o + t];
       const positive = -diff * diff;
       const negative = meanSq[t] - 2 * m * mean[t] + m * m;
-      s += (positive + negative) / (2 * Math.exp(lv[o + t]));
+      s += (positive + negative) * precisions[o + t];
     }
     total += s;
   }

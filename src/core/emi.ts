@@ -1,7 +1,7 @@
 /**
  * EMI, EMID and the EMID upper bound (DESIGN.md §1–§2).
  */
-import { clubFromMoments, type ClubMoments } from './club.js';
+import { clubFromMoments, halfPrecisions, type ClubMoments } from './club.js';
 import type { Matrix } from './matrix.js';
 
 /**
@@ -21,8 +21,9 @@ export function queryEmbedding(zv: Matrix, zt: Matrix): Matrix<Float64Array> {
  * moments q(·|x) are shared by both terms.
  */
 export function emiFromMoments(moments: ClubMoments, yHat: Matrix, y: Matrix): { emi: number; miModel: number; miReference: number } {
-  const miModel = clubFromMoments(moments, yHat);
-  const miReference = clubFromMoments(moments, y);
+  const precisions = halfPrecisions(moments);
+  const miModel = clubFromMoments(moments, yHat, precisions);
+  const miReference = clubFromMoments(moments, y, precisions);
   return { emi: miModel - miReference, miModel, miReference };
 }
 

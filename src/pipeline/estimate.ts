@@ -46,6 +46,32 @@ export async function estimateEmi(set: EmbeddingSet, net: ClubNetwork, moments: 
   return { ...r, n: set.xv.rows };
 }
 
+/**
+ * (E8) EMI of many sets with one network pass over all their queries stacked (one large GEMM
+ * instead of one small one per set). Each set is still its own batch in E7.
+ */
+export async function estimateEmiMany(sets: readonly EmbeddingSet[], moments: MomentsFn): Promise<EmiValue[]> {
+  if (sets.length === 0) return [];
+  const d = sets[0].xv.cols;
+  const total = sets.reduce((a, s) => a + s.xv.rows, 0);
+  const stacked = new Float64Array(total * d);
+  let offset = 0;
+  for (const s of sets) {
+    stacked.set(queryEmbedding(s.xv, s.xt).data, offset * d);
+    offset += s.xv.rows;
+  }
+  const all = await moments({ rows: total, cols: d, data: stacked });
+  const dy = all.mu.cols;
+  offset = 0;
+  return sets.map((s) => {
+    const n = s.xv.rows;
+    const view = (m: Matrix<Float64Array>): Matrix<Float64Array> => ({ rows: n, cols: dy, data: m.data.subarray(offset * dy, (offset + n) * dy) });
+    const r = emiFromMoments({ mu: view(all.mu), logvar: view(all.logvar) }, s.yHat, s.y);
+    offset += n;
+    return { ...r, n };
+  });
+}
+
 export interface EmidOptions {
   readonly bound?: BoundForm;
   readonly entropyScaler?: number;
@@ -105,15 +131,16 @@ export async function analyseEmid(id: EmbeddingSet, oods: readonly EmbeddingSet[
       throw new InputError(`${s.path}: dimensions [${s.xv.cols}, ${s.y.cols}] (x, y) differ from the ID set ${id.path} [${id.xv.cols}, ${id.y.cols}]`);
     }
   }
-  const idEmi = await estimateEmi(id, net, moments);
+  const [idEmi, ...oodEmi] = await estimateEmiMany([id, ...oods], moments);
   const engine = new JsdEngine(jsdMixture, options.gemm, options.entropy);
   // J_P depends only on the ID set: one constant for the whole run (DESIGN.md §1).
   const idOutputP = engine.jsd(id.yHat, id.y);
   // All OOD sets at once: the eigenvalue solves spread over the entropy pool's threads.
   const ood: OodResult[] = await Promise.all(
-    oods.map(async (s): Promise<OodResult> => {
-      const [emi, visual, text, idOutput, oodOutput] = await Promise.all([
-        estimateEmi(s, net, moments), engine.jsd(id.xv, s.xv), engine.jsd(id.xt, s.xt), idOutputP, engine.jsd(s.yHat, s.y),
+    oods.map(async (s, k): Promise<OodResult> => {
+      const emi = oodEmi[k];
+      const [visual, text, idOutput, oodOutput] = await Promise.all([
+        engine.jsd(id.xv, s.xv), engine.jsd(id.xt, s.xt), idOutputP, engine.jsd(s.yHat, s.y),
       ]);
       const jsd: JsdTerms = { visual, text, idOutput, oodOutput };
       return { name: s.name, emi, emid: idEmi.emi - emi.emi, jsd, bound: emidUpperBound(jsd, bound, entropyScaler) };
