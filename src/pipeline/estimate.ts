@@ -4,7 +4,7 @@
  */
 import { clubForward, clubInputDim, clubOutputDim, type ClubMoments, type ClubNetwork } from '../core/club.js';
 import { emiFromMoments, emidUpperBound, queryEmbedding, type BoundForm, type JsdTerms } from '../core/emi.js';
-import { RepresentationSet, representationJsdPrepared, type JsdMixture } from '../core/jsd.js';
+import type { JsdMixture } from '../core/jsd.js';
 import { takeRows, type Matrix } from '../core/matrix.js';
 import { Rng } from '../core/random.js';
 import { kendall, pearson, spearman, type Correlation } from '../core/stats.js';
@@ -105,15 +105,16 @@ export interface EmidAnalysis {
 }
 
 /** JSD between two random halves of a set, for each modality (null baseline). */
-function nullBaseline(id: EmbeddingSet, mixture: JsdMixture, seed: number): EmidAnalysis['jsdNull'] {
+async function nullBaseline(id: EmbeddingSet, engine: JsdEngine, seed: number): Promise<EmidAnalysis['jsdNull']> {
   const n = id.xv.rows;
   const half = Math.floor(n / 2);
   if (half < 1) return { visual: 0, text: 0, output: 0, halfSize: half };
   const perm = new Rng(seed).permutation(n);
   const a = perm.subarray(0, half);
   const b = perm.subarray(half, 2 * half);
-  const j = (m: Matrix): number => representationJsdPrepared(new RepresentationSet(takeRows(m, a)), new RepresentationSet(takeRows(m, b)), mixture);
-  return { visual: j(id.xv), text: j(id.xt), output: j(id.yHat), halfSize: half };
+  const j = (m: Matrix): Promise<number> => engine.jsd(takeRows(m, a), takeRows(m, b));
+  const [visual, text, output] = await Promise.all([j(id.xv), j(id.xt), j(id.yHat)]);
+  return { visual, text, output, halfSize: half };
 }
 
 /**
@@ -135,6 +136,7 @@ export async function analyseEmid(id: EmbeddingSet, oods: readonly EmbeddingSet[
   const engine = new JsdEngine(jsdMixture, options.gemm, options.entropy);
   // J_P depends only on the ID set: one constant for the whole run (DESIGN.md §1).
   const idOutputP = engine.jsd(id.yHat, id.y);
+  const jsdNullP = nullBaseline(id, engine, seed);
   // All OOD sets at once: the eigenvalue solves spread over the entropy pool's threads.
   const ood: OodResult[] = await Promise.all(
     oods.map(async (s, k): Promise<OodResult> => {
@@ -151,7 +153,7 @@ export async function analyseEmid(id: EmbeddingSet, oods: readonly EmbeddingSet[
   return {
     id: { name: id.name, emi: idEmi },
     ood,
-    jsdNull: nullBaseline(id, jsdMixture, seed),
+    jsdNull: await jsdNullP,
     correlations: { pearson: pearson(e, u), spearman: spearman(e, u), kendall: kendall(e, u) },
     options: { bound, entropyScaler, jsdMixture, seed },
   };
