@@ -6,7 +6,8 @@
  */
 import { clubForward, type ClubMoments, type ClubNetwork } from '../core/club.js';
 import type { FloatArray, Matrix } from '../core/matrix.js';
-import { encodeOnnxModel, OnnxDataType as OnnxType, type OnnxInitializer, type OnnxNode } from '../io/onnx-proto.js';
+import { encodeOnnxModel, OnnxDataType as OnnxType, type OnnxInitializer } from '../io/onnx-proto.js';
+import { clubForwardNodes } from './club-graph.js';
 
 export type MomentsFn = (x: Matrix) => Promise<ClubMoments>;
 
@@ -24,16 +25,7 @@ export function clubOnnxModel(net: ClubNetwork): Uint8Array {
     { name: 'lv_w2', dims: [net.lvW2.rows, net.lvW2.cols], data: f64(net.lvW2.data) },
     { name: 'lv_b2', dims: [net.lvB2.length], data: f64(net.lvB2) },
   ];
-  const t = { transB: { i: 1 } };
-  const nodes: OnnxNode[] = [
-    { op: 'Gemm', inputs: ['x', 'mu_w1', 'mu_b1'], outputs: ['mu_h'], attrs: t },
-    { op: 'Tanh', inputs: ['mu_h'], outputs: ['mu_a'] },
-    { op: 'Gemm', inputs: ['mu_a', 'mu_w2', 'mu_b2'], outputs: ['mu'], attrs: t },
-    { op: 'Gemm', inputs: ['x', 'lv_w1', 'lv_b1'], outputs: ['lv_h'], attrs: t },
-    { op: 'Tanh', inputs: ['lv_h'], outputs: ['lv_a'] },
-    { op: 'Gemm', inputs: ['lv_a', 'lv_w2', 'lv_b2'], outputs: [net.boundedLogvar ? 'lv_raw' : 'logvar'], attrs: t },
-  ];
-  if (net.boundedLogvar) nodes.push({ op: 'Tanh', inputs: ['lv_raw'], outputs: ['logvar'] });
+  const nodes = clubForwardNodes(net.boundedLogvar, { mu: 'mu', logvar: 'logvar' });
   const dy = net.muW2.rows;
   return encodeOnnxModel({
     name: 'club',

@@ -6,7 +6,8 @@
  * ones-row MatMul. Threads are fixed, so the same inputs give the same bits.
  */
 import type { ClubBackend, ClubParams, ClubShape } from '../core/estimators/club-train.js';
-import { encodeOnnxModel, OnnxType, type OnnxNode, type OnnxValueInfo } from '../io/onnx-writer.js';
+import { encodeOnnxModel, OnnxDataType as OnnxType, type OnnxNode, type OnnxValueInfo } from '../io/onnx-proto.js';
+import { clubForwardNodes } from './club-graph.js';
 
 const PARAMS = ['mu_w1', 'mu_b1', 'mu_w2', 'mu_b2', 'lv_w1', 'lv_b1', 'lv_w2', 'lv_b2'] as const;
 const GRADS = PARAMS.map((p) => `g_${p}`);
@@ -17,16 +18,7 @@ function paramDims(s: ClubShape): number[][] {
 
 /** The training graph (withGrad) or the loss-only graph. Inputs: x [N, dx], y [N, dy], ones [1, N], c_one, c_inv_n, c_two_inv_n [1], the 8 parameters. */
 export function clubTrainOnnxModel(shape: ClubShape, withGrad: boolean): Uint8Array {
-  const t = { transB: 1 };
-  const nodes: OnnxNode[] = [
-    { op: 'Gemm', inputs: ['x', 'mu_w1', 'mu_b1'], outputs: ['mu_h'], intAttributes: t },
-    { op: 'Tanh', inputs: ['mu_h'], outputs: ['a1'] },
-    { op: 'Gemm', inputs: ['a1', 'mu_w2', 'mu_b2'], outputs: ['mu'], intAttributes: t },
-    { op: 'Gemm', inputs: ['x', 'lv_w1', 'lv_b1'], outputs: ['lv_h'], intAttributes: t },
-    { op: 'Tanh', inputs: ['lv_h'], outputs: ['a3'] },
-    { op: 'Gemm', inputs: ['a3', 'lv_w2', 'lv_b2'], outputs: [shape.boundedLogvar ? 'lv_raw' : 'lv'], intAttributes: t },
-  ];
-  if (shape.boundedLogvar) nodes.push({ op: 'Tanh', inputs: ['lv_raw'], outputs: ['lv'] });
+  const nodes: OnnxNode[] = clubForwardNodes(shape.boundedLogvar, { mu: 'mu', logvar: 'lv' });
   nodes.push(
     { op: 'Sub', inputs: ['mu', 'y'], outputs: ['diff'] },
     { op: 'Neg', inputs: ['lv'], outputs: ['neg_lv'] },
@@ -52,13 +44,13 @@ export function clubTrainOnnxModel(shape: ClubShape, withGrad: boolean): Uint8Ar
       );
     }
     const head = (d: string, a: string, w2: string, pre: string, gw1: string, gb1: string, gw2: string, gb2: string): OnnxNode[] => [
-      { op: 'Gemm', inputs: [d, a], outputs: [gw2], intAttributes: { transA: 1 } },
+      { op: 'Gemm', inputs: [d, a], outputs: [gw2], attrs: { transA: { i: 1 } } },
       { op: 'MatMul', inputs: ['ones', d], outputs: [gb2] },
       { op: 'MatMul', inputs: [d, w2], outputs: [`${pre}_da`] },
       { op: 'Mul', inputs: [a, a], outputs: [`${pre}_a_sq`] },
       { op: 'Sub', inputs: ['c_one', `${pre}_a_sq`], outputs: [`${pre}_dtanh`] },
       { op: 'Mul', inputs: [`${pre}_da`, `${pre}_dtanh`], outputs: [`${pre}_dh`] },
-      { op: 'Gemm', inputs: [`${pre}_dh`, 'x'], outputs: [gw1], intAttributes: { transA: 1 } },
+      { op: 'Gemm', inputs: [`${pre}_dh`, 'x'], outputs: [gw1], attrs: { transA: { i: 1 } } },
       { op: 'MatMul', inputs: ['ones', `${pre}_dh`], outputs: [gb1] },
     ];
     nodes.push(...head('dmu', 'a1', 'mu_w2', 'mu', 'g_mu_w1', 'g_mu_b1', 'g_mu_w2', 'g_mu_b2'));
@@ -67,15 +59,15 @@ export function clubTrainOnnxModel(shape: ClubShape, withGrad: boolean): Uint8Ar
   const F = OnnxType.FLOAT;
   const dims = paramDims(shape);
   const inputs: OnnxValueInfo[] = [
-    { name: 'x', elemType: F, dims: ['N', shape.dx] },
-    { name: 'y', elemType: F, dims: ['N', shape.dy] },
-    { name: 'ones', elemType: F, dims: [1, 'N'] },
-    ...PARAMS.map((name, k) => ({ name, elemType: F, dims: dims[k] })),
+    { name: 'x', elemType: F, shape: ['N', shape.dx] },
+    { name: 'y', elemType: F, shape: ['N', shape.dy] },
+    { name: 'ones', elemType: F, shape: [1, 'N'] },
+    ...PARAMS.map((name, k) => ({ name, elemType: F, shape: dims[k] })),
   ];
-  if (withGrad) inputs.push(...['c_one', 'c_inv_n', 'c_two_inv_n'].map((name) => ({ name, elemType: F, dims: [1] })));
-  const outputs: OnnxValueInfo[] = [{ name: 'loss_cols', elemType: F, dims: [1, shape.dy] }];
+  if (withGrad) inputs.push(...['c_one', 'c_inv_n', 'c_two_inv_n'].map((name) => ({ name, elemType: F, shape: [1] })));
+  const outputs: OnnxValueInfo[] = [{ name: 'loss_cols', elemType: F, shape: [1, shape.dy] }];
   if (withGrad) {
-    GRADS.forEach((name, k) => outputs.push({ name, elemType: F, dims: dims[k].length === 1 ? [1, dims[k][0]] : dims[k] }));
+    GRADS.forEach((name, k) => outputs.push({ name, elemType: F, shape: dims[k].length === 1 ? [1, dims[k][0]] : dims[k] }));
   }
   return encodeOnnxModel({ name: withGrad ? 'club_train' : 'club_loss', nodes, initializers: [], inputs, outputs });
 }

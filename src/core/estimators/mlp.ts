@@ -5,6 +5,7 @@
  * nn.Linear (U(−1/√in, 1/√in) for weights and biases), drawn from a seeded Rng.
  */
 import type { Matrix } from '../matrix.js';
+import { linear } from '../linalg.js';
 import type { Rng } from '../random.js';
 
 export type Activation = 'relu' | 'tanh';
@@ -26,46 +27,9 @@ export function denseLayer(inDim: number, outDim: number, rng: Rng): DenseLayer 
   return { inDim, outDim, w, b };
 }
 
-/** out[n, m] = a[n, k]·wᵀ + b (four rows share each weight row). */
+/** out[n, m] = a[n, k]·wᵀ + b, with the blocked kernel of core/linalg. */
 export function denseForward(a: Float64Array, n: number, layer: DenseLayer): Float64Array {
-  const k = layer.inDim;
-  const m = layer.outDim;
-  const w = layer.w;
-  const out = new Float64Array(n * m);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const a0 = i * k;
-    const a1 = a0 + k;
-    const a2 = a1 + k;
-    const a3 = a2 + k;
-    for (let h = 0; h < m; h++) {
-      const wo = h * k;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let t = 0; t < k; t++) {
-        const wv = w[wo + t];
-        s0 += a[a0 + t] * wv;
-        s1 += a[a1 + t] * wv;
-        s2 += a[a2 + t] * wv;
-        s3 += a[a3 + t] * wv;
-      }
-      const bh = layer.b[h];
-      out[i * m + h] = s0 + bh;
-      out[(i + 1) * m + h] = s1 + bh;
-      out[(i + 2) * m + h] = s2 + bh;
-      out[(i + 3) * m + h] = s3 + bh;
-    }
-  }
-  for (; i < n; i++) {
-    for (let h = 0; h < m; h++) {
-      let s = layer.b[h];
-      for (let t = 0; t < k; t++) s += a[i * k + t] * w[h * k + t];
-      out[i * m + h] = s;
-    }
-  }
-  return out;
+  return linear({ rows: n, cols: layer.inDim, data: a }, { rows: layer.outDim, cols: layer.inDim, data: layer.w }, layer.b).data;
 }
 
 /**
