@@ -1,23 +1,31 @@
 #!/usr/bin/env node
 /**
  * The `mllmshift` command. Each command lives in its own file under src/cli/ and exports a
- * `register(program)` function; this file only assembles them.
+ * `register(program)` function; this file only assembles them. Only the module of the command
+ * being run is loaded (all of them for top-level help or an unknown name), so a command does
+ * not pay for the libraries of the others at start-up.
  */
 import { Command, CommanderError } from 'commander';
 import { reportFailure } from './run-action.js';
 import { VERSION } from '../version.js';
-import { register as registerEmi } from './emi.js';
-import { register as registerEmid } from './emid.js';
-import { register as registerMi } from './mi.js';
-import { register as registerTrainEstimator } from './train-estimator.js';
-import { register as registerInfer } from './infer.js';
-import { register as registerJudge } from './judge.js';
-import { register as registerShift } from './shift.js';
-import { register as registerEmbed } from './embed.js';
-import { register as registerModels } from './models.js';
-import { register as registerReport } from './report.js';
-import { register as registerRun } from './run.js';
-import { register as registerDemo } from './demo.js';
+
+type CommandModule = { register(program: Command): void };
+
+/** Command name → its module, in the order `--help` lists them. */
+const COMMANDS: Record<string, () => Promise<CommandModule>> = {
+  emi: () => import('./emi.js'),
+  emid: () => import('./emid.js'),
+  mi: () => import('./mi.js'),
+  'train-estimator': () => import('./train-estimator.js'),
+  infer: () => import('./infer.js'),
+  judge: () => import('./judge.js'),
+  shift: () => import('./shift.js'),
+  embed: () => import('./embed.js'),
+  models: () => import('./models.js'),
+  report: () => import('./report.js'),
+  run: () => import('./run.js'),
+  demo: () => import('./demo.js'),
+};
 
 const program = new Command();
 program
@@ -27,20 +35,10 @@ program
   .showHelpAfterError(false)
   .exitOverride();
 
-registerEmi(program);
-registerEmid(program);
-registerMi(program);
-registerTrainEstimator(program);
-registerInfer(program);
-registerJudge(program);
-registerShift(program);
-registerEmbed(program);
-registerModels(program);
-registerReport(program);
-registerRun(program);
-registerDemo(program);
-
 try {
+  const name = process.argv[2];
+  const wanted = name !== undefined && Object.hasOwn(COMMANDS, name) ? [name] : Object.keys(COMMANDS);
+  for (const m of await Promise.all(wanted.map((n) => COMMANDS[n]()))) m.register(program);
   await program.parseAsync(process.argv);
 } catch (e) {
   if (e instanceof CommanderError) {
