@@ -58,6 +58,12 @@ function rebuildTensor(ctx: Ctx, args: unknown[]): TorchTensor {
   const shape = size as number[];
   const n = shape.reduce((a, s) => a * s, 1);
   const out = dt.f64 ? new Float64Array(n) : new Float32Array(n);
+  const contiguous = (stride as number[]).every((st, a) => st === shape.slice(a + 1).reduce((p, q) => p * q, 1) || shape[a] === 1);
+  if (contiguous) {
+    if (offset < 0 || offset + n > storageNumel) throw new InputError(`${ctx.path}: tensor lies outside its storage`);
+    for (let k = 0; k < n; k++) out[k] = dt.read(dv, offset + k);
+    return { shape, data: out };
+  }
   // General strided gather (handles transposed / non-contiguous saves).
   const idx = new Array(shape.length).fill(0);
   for (let k = 0; k < n; k++) {

@@ -132,18 +132,18 @@ export async function analyseEmid(id: EmbeddingSet, oods: readonly EmbeddingSet[
       throw new InputError(`${s.path}: dimensions [${s.xv.cols}, ${s.y.cols}] (x, y) differ from the ID set ${id.path} [${id.xv.cols}, ${id.y.cols}]`);
     }
   }
-  const [idEmi, ...oodEmi] = await estimateEmiMany([id, ...oods], moments);
+  // The JSD work is dispatched first: its eigenvalue solves run on the entropy pool's threads
+  // while this thread computes EMI (the network pass blocks it).
   const engine = new JsdEngine(jsdMixture, options.gemm, options.entropy);
   // J_P depends only on the ID set: one constant for the whole run (DESIGN.md §1).
   const idOutputP = engine.jsd(id.yHat, id.y);
   const jsdNullP = nullBaseline(id, engine, seed);
-  // All OOD sets at once: the eigenvalue solves spread over the entropy pool's threads.
+  const jsdP = oods.map((s) => Promise.all([engine.jsd(id.xv, s.xv), engine.jsd(id.xt, s.xt), idOutputP, engine.jsd(s.yHat, s.y)]));
+  const [idEmi, ...oodEmi] = await estimateEmiMany([id, ...oods], moments);
   const ood: OodResult[] = await Promise.all(
     oods.map(async (s, k): Promise<OodResult> => {
       const emi = oodEmi[k];
-      const [visual, text, idOutput, oodOutput] = await Promise.all([
-        engine.jsd(id.xv, s.xv), engine.jsd(id.xt, s.xt), idOutputP, engine.jsd(s.yHat, s.y),
-      ]);
+      const [visual, text, idOutput, oodOutput] = await jsdP[k];
       const jsd: JsdTerms = { visual, text, idOutput, oodOutput };
       return { name: s.name, emi, emid: idEmi.emi - emi.emi, jsd, bound: emidUpperBound(jsd, bound, entropyScaler) };
     }),
