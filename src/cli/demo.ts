@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { runAction } from './run-action.js';
 import { parseNonNegativeInt } from './options.js';
 import { reportRenderer } from './report-renderer.js';
-import { fmt } from '../report/table.js';
+import { fmt, fmtP } from '../report/table.js';
 
 export function register(program: Command): void {
   program
@@ -28,9 +28,9 @@ export function register(program: Command): void {
           DEMO_NOTICE,
           '',
           `scenarios: ${r.scenarios.length} (ID ${r.run.idScenario} + ${r.scenarios.length - 1} shifted), ${r.scenarios[0].n} samples each`,
-          `EMI vs simulated accuracy: Spearman ρ = ${fmt(outcome.spearmanEmiAccuracy, 3)}${c.emiVsSimulatedAccuracy ? ` (p = ${fmt(c.emiVsSimulatedAccuracy.spearman.p, 4)}), Pearson r = ${fmt(c.emiVsSimulatedAccuracy.pearson.r, 3)}` : ''}`,
+          `EMI vs simulated accuracy: Spearman ρ = ${fmt(outcome.spearmanEmiAccuracy, 3)}${c.emiVsSimulatedAccuracy ? ` (p ${fmtP(c.emiVsSimulatedAccuracy.spearman.p).startsWith('<') ? '' : '= '}${fmtP(c.emiVsSimulatedAccuracy.spearman.p)}), Pearson r = ${fmt(c.emiVsSimulatedAccuracy.pearson.r, 3)}` : ''}`,
           c.emiVsRelativePreference ? `EMI vs judge relative preference: Spearman ρ = ${fmt(c.emiVsRelativePreference.spearman.rho, 3)}, Pearson r = ${fmt(c.emiVsRelativePreference.pearson.r, 3)}` : '',
-          `EMID vs bound: Pearson r = ${fmt(r.PearsonR, 3)} (p = ${fmt(r.PearsonPval, 4)}); EMID ≤ bound in every scenario: ${r.boundHoldsEverywhere ? 'yes' : 'no'}`,
+          `EMID vs bound: Pearson r = ${fmt(r.PearsonR, 3)} (p ${fmtP(r.PearsonPval).startsWith('<') ? '' : '= '}${fmtP(r.PearsonPval)}); EMID ≤ bound in every scenario: ${r.boundHoldsEverywhere ? 'yes' : 'no'}`,
           `finished in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
           '',
           `results: ${outcome.resultsPath}`,

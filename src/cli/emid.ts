@@ -11,7 +11,7 @@ import { printJson, runAction } from './run-action.js';
 import { analyseEmid } from '../pipeline/estimate.js';
 import { emidResultsJson, emidUncertaintyJson } from '../report/results-json.js';
 import { emidUncertainty } from '../pipeline/estimate-intervals.js';
-import { fmt, renderTable } from '../report/table.js';
+import { fmt, fmtP, renderTable } from '../report/table.js';
 import { clubMomentsFn } from '../accel/club-moments.js';
 import { gemmBackend } from '../accel/cross-products.js';
 import { EntropyPool } from '../accel/entropy-pool.js';
@@ -73,7 +73,7 @@ export function register(program: Command): void {
           renderTable(['OOD set', 'EMI', 'EMID', 'J_v', 'J_t', 'J_Q', `bound (${bound.bound})`], rows),
           '',
           `JSD null baseline (random ID halves of ${analysis.jsdNull.halfSize}): visual ${fmt(analysis.jsdNull.visual)}, text ${fmt(analysis.jsdNull.text)}, output ${fmt(analysis.jsdNull.output)}`,
-          `EMID vs bound over ${analysis.ood.length} OOD sets: Pearson r ${fmt(json.PearsonR, 4)} (p ${fmt(json.PearsonPval, 4)}), Spearman ρ ${fmt(json.SpearmanR, 4)} (p ${fmt(json.SpearmanPval, 4)}), Kendall τ-b ${fmt(json.KendallTau, 4)} (p ${fmt(json.KendallPval, 4)})`,
+          `EMID vs bound over ${analysis.ood.length} OOD sets: Pearson r ${fmt(json.PearsonR, 4)} (p ${fmtP(json.PearsonPval)}), Spearman ρ ${fmt(json.SpearmanR, 4)} (p ${fmtP(json.SpearmanPval)}), Kendall τ-b ${fmt(json.KendallTau, 4)} (p ${fmtP(json.KendallPval)})`,
         ];
         if (uncertainty) {
           const ci = (v: readonly [number, number] | null | undefined): string => (v ? `[${fmt(v[0])}, ${fmt(v[1])}]` : '—');

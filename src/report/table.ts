@@ -17,3 +17,9 @@ export function renderTable(header: readonly string[], rows: readonly (readonly 
     cells.map((c, j) => (numeric[j] ? c.padStart(widths[j]) : c.padEnd(widths[j]))).join('  ').trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...text.map(line)].join('\n');
 }
+
+/** A p-value for the terminal: "< 0.0001" below that, else 4 decimals; null → "—". */
+export function fmtP(p: number | null | undefined): string {
+  if (p === null || p === undefined || !Number.isFinite(p)) return '—';
+  return p < 1e-4 ? '< 0.0001' : p.toFixed(4);
+}

@@ -18,7 +18,7 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
     cwd: ROOT,
     encoding: 'utf8',
     env: { ...process.env, ...env },
-    timeout: 60_000,
+    timeout: 240_000,
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
