@@ -231,7 +231,10 @@ export function evaluateCritic(objective: CriticObjective, critic: SeparableCrit
 }
 
 export function criticEstimator(objective: CriticObjective, params: Partial<CriticParams> = {}): MiEstimator {
-  const p: CriticParams = { ...CRITIC_DEFAULTS, ...params };
+  // SMILE keeps its last critic by default (as Song & Ermon train it): its clipped estimate is
+  // not a bound, so picking the checkpoint with the best validation value biases it (measured
+  // on the 20-d staircase: +0.90 at I = 8 with selection, within ±0.5 without).
+  const p: CriticParams = { ...CRITIC_DEFAULTS, ...(objective === 'smile' ? { valFraction: 0 } : {}), ...params };
   for (const key of ['batchSize', 'steps', 'hidden', 'layers', 'embed'] as const) {
     if (!Number.isInteger(p[key]) || p[key] < 1) throw new RangeError(`${objective}: ${key} must be a positive integer, got ${p[key]}`);
   }
