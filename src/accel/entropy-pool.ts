@@ -6,13 +6,12 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { symmetricEigenvalues } from '../core/eigen.js';
-import { vonNeumannEntropy } from '../core/jsd.js';
+import { matrixEntropy } from '../core/jsd.js';
 
 /** Entropy of an n×n symmetric matrix; the function may take ownership of `matrix`. */
 export type EntropyFn = (matrix: Float64Array, n: number) => Promise<number>;
 
-export const inThreadEntropy: EntropyFn = async (m, n) => vonNeumannEntropy(symmetricEigenvalues(m, n));
+export const inThreadEntropy: EntropyFn = async (m, n) => matrixEntropy(m, n);
 
 interface Pending {
   resolve(v: number): void;

@@ -3,8 +3,7 @@
  * returns its von Neumann entropy (E9). Runs core code only.
  */
 import { parentPort } from 'node:worker_threads';
-import { symmetricEigenvalues } from '../core/eigen.js';
-import { vonNeumannEntropy } from '../core/jsd.js';
+import { matrixEntropy } from '../core/jsd.js';
 
 interface Job {
   readonly id: number;
@@ -14,7 +13,7 @@ interface Job {
 
 parentPort?.on('message', (job: Job) => {
   try {
-    const value = vonNeumannEntropy(symmetricEigenvalues(new Float64Array(job.buffer), job.n));
+    const value = matrixEntropy(new Float64Array(job.buffer), job.n);
     parentPort?.postMessage({ id: job.id, value });
   } catch (e) {
     parentPort?.postMessage({ id: job.id, error: e instanceof Error ? e.message : String(e) });

@@ -7,8 +7,7 @@
  * Asymptotically it is equivalent to the ordinary bootstrap.
  */
 import type { ClubMoments } from './club.js';
-import { symmetricEigenvalues } from './eigen.js';
-import { vonNeumannEntropy, type JsdMixture } from './jsd.js';
+import { matrixEntropy, type JsdMixture } from './jsd.js';
 import type { Matrix } from './matrix.js';
 import type { Rng } from './random.js';
 
@@ -127,7 +126,7 @@ function weightedScatter(rows: Float64Array, n: number, d: number, s: Float64Arr
 
 function lowerEntropy(c: Float64Array, d: number): number {
   for (let p = 0; p < d; p++) for (let q = 0; q < p; q++) c[q * d + p] = c[p * d + q];
-  return vonNeumannEntropy(symmetricEigenvalues(c, d));
+  return matrixEntropy(c, d);
 }
 
 /**
@@ -161,7 +160,7 @@ export function weightedJsd(g: JsdGrams, wA: ArrayLike<number>, wB: ArrayLike<nu
   const selfEntropy = (gm: Float64Array, s: Float64Array, n: number): number => {
     const m = new Float64Array(n * n);
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) m[i * n + j] = s[i] * s[j] * gm[i * n + j];
-    return vonNeumannEntropy(symmetricEigenvalues(m, n));
+    return matrixEntropy(m, n);
   };
   const m = nA + nB;
   const mix = new Float64Array(m * m);
@@ -172,5 +171,5 @@ export function weightedJsd(g: JsdGrams, wA: ArrayLike<number>, wB: ArrayLike<nu
     mix[i * m + nA + j] = v;
     mix[(nA + j) * m + i] = v;
   }
-  return vonNeumannEntropy(symmetricEigenvalues(mix, m)) - 0.5 * (selfEntropy(g.gA, sa, nA) + selfEntropy(g.gB, sb, nB));
+  return matrixEntropy(mix, m) - 0.5 * (selfEntropy(g.gA, sa, nA) + selfEntropy(g.gB, sb, nB));
 }

@@ -35,6 +35,14 @@ export function vonNeumannEntropy(eigenvalues: ArrayLike<number>): number {
 }
 
 /**
+ * (E9) Entropy of an n×n symmetric positive semi-definite matrix (row-major): a covariance
+ * AᵀA, or by E11 the Gram matrix AAᵀ, which has the same non-zero spectrum.
+ */
+export function matrixEntropy(c: Float64Array, n: number): number {
+  return vonNeumannEntropy(symmetricEigenvalues(c, n));
+}
+
+/**
  * An embedding set prepared for repeated JSD computations: rows normalised (float64), and
  * either its Gram matrix (n ≤ d) or its d×d scatter matrix (n > d), and its entropy S(AᵀA).
  */
@@ -57,11 +65,11 @@ export class RepresentationSet {
     if (this.n <= this.d) {
       this.gramMatrix = gram(this.rows);
       this.scatterMatrix = null;
-      this.entropy = vonNeumannEntropy(symmetricEigenvalues(this.gramMatrix, this.n));
+      this.entropy = matrixEntropy(this.gramMatrix, this.n);
     } else {
       this.gramMatrix = null;
       this.scatterMatrix = scatter(this.rows);
-      this.entropy = vonNeumannEntropy(symmetricEigenvalues(this.scatterMatrix, this.d));
+      this.entropy = matrixEntropy(this.scatterMatrix, this.d);
     }
   }
 }
@@ -74,14 +82,14 @@ function mixtureEntropy(a: RepresentationSet, b: RepresentationSet, wa: number, 
     const ga = a.gramMatrix ?? gram(a.rows);
     const gb = b.gramMatrix ?? gram(b.rows);
     const g = mixtureGram(ga, gb, crossProducts(b.rows, a.rows), a.n, b.n, wa, wb);
-    return vonNeumannEntropy(symmetricEigenvalues(g, m));
+    return matrixEntropy(g, m);
   }
   const ca = a.scatterMatrix ?? scatter(a.rows);
   const cb = b.scatterMatrix ?? scatter(b.rows);
   const c = new Float64Array(d * d);
   for (let k = 0; k < c.length; k++) c[k] = wa * ca[k] + wb * cb[k];
   mirrorLower(c, d);
-  return vonNeumannEntropy(symmetricEigenvalues(c, d));
+  return matrixEntropy(c, d);
 }
 
 /** (E10) Representation JSD between two prepared sets. */
@@ -100,10 +108,6 @@ export function representationJsd(a: Matrix, b: Matrix, mixture: JsdMixture = 'e
   return representationJsdPrepared(new RepresentationSet(a), new RepresentationSet(b), mixture);
 }
 
-/** (E9) Entropy of AᵀA from the Gram matrix AAᵀ (n×n), by E11. */
-export function gramEntropy(g: Float64Array, n: number): number {
-  return vonNeumannEntropy(symmetricEigenvalues(g, n));
-}
 
 /**
  * (E11) The stacked, weighted Gram matrix of [√w_A·A; √w_B·B] from its blocks G_AA (n_A×n_A),
