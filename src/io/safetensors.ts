@@ -8,9 +8,10 @@
  * against the file size before a byte of tensor data is read, and tensors can be read by
  * offset (a 1 GB checkpoint is never loaded whole to take three tensors out of it).
  */
-import { closeSync, fstatSync, openSync, readSync, writeFileSync, renameSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import { bf16ToFloat, halfToFloat } from './half.js';
+import { writeFileAtomic } from './atomic-write.js';
 
 export type SafetensorsDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
@@ -248,9 +249,7 @@ export function encodeSafetensors(tensors: Record<string, TensorToWrite>, metada
   return out;
 }
 
-/** Write atomically (temp file + rename), so a killed process never leaves half a file. */
+/** Write atomically (see io/atomic-write), so a killed process never leaves half a file. */
 export function writeSafetensors(path: string, tensors: Record<string, TensorToWrite>, metadata: Record<string, string> = {}): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, encodeSafetensors(tensors, metadata));
-  renameSync(tmp, path);
+  writeFileAtomic(path, encodeSafetensors(tensors, metadata));
 }

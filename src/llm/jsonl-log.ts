@@ -6,9 +6,10 @@
  * line anywhere else is an error: the file was not written by us, or was damaged. A lock file
  * next to it keeps a second process from appending at the same time.
  */
-import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, renameSync, rmSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, rmSync, truncateSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { InputError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
 
 export interface JsonlContents {
   /** Parsed JSON value of every complete line, in order (blank lines skipped). */
@@ -184,16 +185,8 @@ export class JsonlAppender {
  * rename over the original), so a kill leaves either the old or the new file.
  */
 export function rewriteJsonl(path: string, records: readonly unknown[]): void {
-  const tmp = `${path}.tmp-${process.pid}`;
   try {
-    const fd = openSync(tmp, 'w');
-    try {
-      writeAll(fd, Buffer.from(records.map((r) => `${JSON.stringify(r)}\n`).join(''), 'utf8'));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
+    writeFileAtomic(path, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
     fsyncDir(dirname(path));
   } catch (e) {
     throw new InputError(`cannot rewrite ${path}: ${e instanceof Error ? e.message : String(e)}`);

@@ -6,7 +6,7 @@
  * and fsynced answer by answer, so a run killed at any moment loses at most the request in
  * flight; rerunning the same command continues where it stopped.
  */
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, RemoteError } from '../errors.js';
 import { loadDataset } from '../data/load.js';
@@ -25,6 +25,7 @@ import { EmbeddingCache } from '../encode/cache.js';
 import { loadEncoder, type EncoderChoice } from '../encode/embed.js';
 import type { Encoder } from '../encode/encoder.js';
 import { readEmbeddingSet, type EmbeddingSet } from '../io/embedding-set.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
 import { loadClubCheckpoint } from '../io/estimator-checkpoint.js';
 import { clubMomentsFn } from '../accel/club-moments.js';
 import { gemmBackend } from '../accel/cross-products.js';
@@ -328,7 +329,7 @@ export async function runStudy(config: ResolvedRunConfig, hooks: RunHooks = {}):
         examples,
       });
       const resultsPath = join(out, 'results.json');
-      writeAtomic(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
+      writeFileAtomic(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
       store.putResult('results', results);
       ran.push('estimate');
 
@@ -336,7 +337,7 @@ export async function runStudy(config: ResolvedRunConfig, hooks: RunHooks = {}):
       let reportPath: string | null = null;
       if (config.report.html && hooks.renderReport) {
         reportPath = join(out, 'report.html');
-        writeAtomic(reportPath, hooks.renderReport(results));
+        writeFileAtomic(reportPath, hooks.renderReport(results));
         ran.push('report');
       }
       return { outDir: out, resultsPath, reportPath, results, skipped, ran };
@@ -359,11 +360,6 @@ function describeEncoders(meta: string | undefined, kind: string): string {
   }
 }
 
-function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
-}
 
 /** A few (question, model response, reference) triples across scenarios, for the report. */
 function pickExamples(names: readonly string[], samplesOf: ReadonlyMap<string, Sample[]>, out: string, count: number): ExampleResponse[] {

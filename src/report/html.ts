@@ -8,13 +8,14 @@
  * Sections: summary (run, bound check, headline correlations), the four plots of plots.ts,
  * the per-scenario table, example responses and a glossary of the quantities (DESIGN.md §1).
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { InputError } from '../errors.js';
 import type { CorrelationSummary, Interval, RunResults, ScenarioResult } from './run-results.js';
 import { escapeHtml } from './escape.js';
 import { formatInterval, formatNumber, formatP, pClause } from './html-format.js';
 import { chooseOutcome, emiScatterSvg, emidBoundSvg, emidHeatmapSvg, jsdBarsSvg } from './plots.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
 
 const CSS = `
 :root { color-scheme: light; --ink: #1d2330; --muted: #5b6475; --line: #d9dde5; --soft: #f5f7fa; --accent: #2a5db0; }
@@ -362,21 +363,10 @@ export function renderReportHtml(results: RunResults): string {
  */
 export function writeReportHtml(path: string, results: RunResults): void {
   const html = renderReportHtml(results);
-  const tmp = `${path}.tmp-${process.pid}`;
   try {
     mkdirSync(dirname(path), { recursive: true });
-    const fd = openSync(tmp, 'w');
-    try {
-      const buf = Buffer.from(html, 'utf8');
-      let off = 0;
-      while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
+    writeFileAtomic(path, html);
   } catch (err) {
-    if (existsSync(tmp)) rmSync(tmp);
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     throw new InputError(`${path}: cannot write the report (${code})`);
   }

@@ -7,10 +7,11 @@
  * re-run reuses them and reproduces the same bytes: a chat model is not deterministic even at
  * temperature 0, so the cache, not the seed, is what makes the natural grid reproducible.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { InputError, RemoteError } from '../errors.js';
 import type { ChatClient } from '../llm/client.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
 
 export const ANSWER_IN_ENGLISH_SUFFIX = ' Please answer in English.';
 
@@ -115,8 +116,6 @@ export class CachedTranslator implements Translator {
       for (const k of Object.keys(this.data[lang]).sort()) sorted[lang][k] = this.data[lang][k];
     }
     mkdirSync(dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(sorted, null, 2)}\n`);
-    renameSync(tmp, this.file);
+    writeFileAtomic(this.file, `${JSON.stringify(sorted, null, 2)}\n`);
   }
 }
