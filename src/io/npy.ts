@@ -3,21 +3,10 @@
  * Header: magic "\x93NUMPY", major, minor, header length (u16 for v1, u32 for v2/3), then a
  * Python dict literal {'descr': '<f4', 'fortran_order': False, 'shape': (n, d), }.
  */
-import { readFileSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import type { Matrix } from '../core/matrix.js';
 import { ZipArchive } from './zip.js';
-
-function readFile(path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new InputError(`${path}: file not found`);
-    if (code === 'EISDIR') throw new InputError(`${path}: is a directory, expected a file`);
-    throw new InputError(`${path}: cannot read (${code ?? (e as Error).message})`);
-  }
-}
+import { readInputFile } from './read-input.js';
 
 /** Parse .npy bytes into a 2-D matrix (1-D arrays become [n, 1]). `where` names it in errors. */
 export function parseNpy(buf: Buffer, where: string): Matrix {
@@ -69,12 +58,12 @@ export function parseNpy(buf: Buffer, where: string): Matrix {
 }
 
 export function readNpy(path: string): Matrix {
-  return parseNpy(readFile(path), path);
+  return parseNpy(readInputFile(path), path);
 }
 
 /** All arrays of an .npz archive, by name without the `.npy` suffix. */
 export function readNpz(path: string): Map<string, Matrix> {
-  const zip = ZipArchive.open(path, readFile(path));
+  const zip = ZipArchive.open(path, readInputFile(path));
   const out = new Map<string, Matrix>();
   for (const name of zip.entries.keys()) {
     if (!name.endsWith('.npy')) continue;

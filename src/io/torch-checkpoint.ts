@@ -7,9 +7,9 @@
  * Any other global (os.system, builtins.eval, …) or opcode is refused with an InputError.
  * Nothing in the file is ever executed. Storage device locations (e.g. `cuda:0`) are ignored.
  */
-import { readFileSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import { ZipArchive } from './zip.js';
+import { readInputFile } from './read-input.js';
 import { bf16ToFloat, halfToFloat } from './half.js';
 
 export interface TorchTensor {
@@ -201,13 +201,7 @@ function unpickle(ctx: Ctx, data: Buffer): unknown {
  * Nested dicts (e.g. `{"state_dict": {...}}` or `{"model": {...}}`) are flattened with dots.
  */
 export function readTorchStateDict(path: string, bytes?: Buffer): Map<string, TorchTensor> {
-  let buf: Buffer;
-  try {
-    buf = bytes ?? readFileSync(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError(code === 'ENOENT' ? `${path}: file not found` : code === 'EISDIR' ? `${path}: is a directory, expected a file` : `${path}: cannot read (${code ?? (e as Error).message})`);
-  }
+  const buf = bytes ?? readInputFile(path);
   if (buf.length === 0) throw new InputError(`${path}: file is empty`);
   if (buf.readUInt32LE(0) !== 0x04034b50) {
     throw new InputError(`${path}: not a PyTorch zip checkpoint (expected a zip archive written by torch.save ≥ 1.6)`);
