@@ -1,7 +1,7 @@
 /**
  * Run the CLI from source (through tsx) as a child process, as a user would run it.
  */
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -21,4 +21,33 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
     timeout: 240_000,
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+export interface AsyncCliResult extends CliResult {
+  /** The signal that ended the process, if any (code is then -1). */
+  readonly signal: NodeJS.Signals | null;
+}
+
+/**
+ * The same without blocking the event loop, for tests that serve an endpoint from their own
+ * process; `onSpawn` receives the child (e.g. to kill it midway).
+ */
+export function runCliAsync(
+  args: readonly string[],
+  opts: { readonly env?: Record<string, string>; readonly onSpawn?: (child: ChildProcess) => void; readonly timeoutMs?: number } = {},
+): Promise<AsyncCliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: { ...process.env, ...opts.env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
+    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+    // Like runCli's timeout: a hung command is killed, and the test fails on its signal.
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 240_000);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, signal, stdout, stderr });
+    });
+    opts.onSpawn?.(child);
+  });
 }

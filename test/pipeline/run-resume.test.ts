@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,19 +9,8 @@ import { demoBenchmark } from '../../src/demo/scenes.js';
 import { SimulatedEndpoint } from '../../src/demo/simulated-endpoint.js';
 import { writeDatasetDir } from '../../src/data/dataset-dir.js';
 import { tempDir } from '../helpers/tmp.js';
+import { runCliAsync } from '../helpers/cli.js';
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-function runCliAsync(args: string[], onSpawn?: (kill: () => void) => void): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT });
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
-    child.on('close', (code, signal) => resolve({ code, signal, stderr }));
-    onSpawn?.(() => child.kill('SIGKILL'));
-  });
-}
 
 function answerLines(path: string): string[] {
   return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() !== '') : [];
@@ -49,13 +37,15 @@ test('run: killed with SIGKILL during inference, rerun finishes with exactly one
     const cfg = join(dir, 'run.yaml');
     writeFileSync(cfg, stringify(config));
     const answers = join(dir, 'out', 'responses', 'llava_bench_coco.jsonl');
-    const killed = await runCliAsync(['run', cfg], (kill) => {
-      const timer = setInterval(() => {
-        if (answerLines(answers).length >= 3) {
-          clearInterval(timer);
-          kill();
-        }
-      }, 20);
+    const killed = await runCliAsync(['run', cfg], {
+      onSpawn: (child) => {
+        const timer = setInterval(() => {
+          if (answerLines(answers).length >= 3) {
+            clearInterval(timer);
+            child.kill('SIGKILL');
+          }
+        }, 20);
+      },
     });
     assert.equal(killed.signal, 'SIGKILL', killed.stderr);
     const partial = answerLines(answers).length;

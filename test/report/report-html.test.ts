@@ -2,8 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { parseHTML } from 'linkedom';
 import { renderReportHtml, writeReportHtml } from '../../src/report/html.js';
 import { escapeHtml } from '../../src/report/escape.js';
@@ -14,17 +12,7 @@ import type { RunResults, ScenarioResult } from '../../src/report/run-results.js
 import { InputError } from '../../src/errors.js';
 import { makeRunResults, XSS_RESPONSE, XSS_SCENARIO } from './report-fixture.js';
 import { tempDir } from '../helpers/tmp.js';
-
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-
-/** The CLI from source as a child process (like test/helpers/cli.ts, but without blocking). */
-function runCliAsync(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', MAIN, ...args], { encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
-    });
-  });
-}
+import { runCliAsync } from '../helpers/cli.js';
 
 const PLOT_IDS = ['plot-emi', 'plot-emid-bound', 'plot-heatmap', 'plot-jsd'];
 

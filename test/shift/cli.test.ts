@@ -1,6 +1,5 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,18 +7,10 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { readDatasetDir, readDatasetManifest } from '../../src/data/dataset-dir.js';
 import { readTree, writeFixture } from './fixture.js';
+import { runCliAsync } from '../helpers/cli.js';
 
-const REPO = join(import.meta.dirname, '..', '..');
-
-function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'src', 'cli', 'main.ts'), ...args], { cwd: REPO, env: { ...process.env, OPENAI_API_KEY: '' } });
-    let stdout = '', stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+/** The CLI as a child process, with no API key in its environment. */
+const runCli = (args: string[]) => runCliAsync(args, { env: { OPENAI_API_KEY: '' } });
 
 /** An OpenAI-compatible stub: "translates" by tagging the text with the language. */
 function startTranslationStub(): Promise<{ server: Server; url: string; requests: () => number }> {
