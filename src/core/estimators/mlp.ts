@@ -124,12 +124,13 @@ export class Adam {
     this.v = params.map((p) => new Float64Array(p.length));
   }
 
-  /** One descent step: params −= lr·m̂/(√v̂ + ε), for gradients of a loss to minimise. */
-  step(grads: readonly ArrayLike<number>[]): void {
+  /** One descent step: params −= lr·scale·m̂/(√v̂ + ε), for gradients of a loss to minimise (`scale`: a learning-rate schedule's factor). */
+  step(grads: readonly ArrayLike<number>[], scale = 1): void {
     this.t++;
     const c1 = 1 - this.beta1 ** this.t;
     const c2 = 1 - this.beta2 ** this.t;
-    const { beta1: b1, beta2: b2, lr, eps } = this;
+    const { beta1: b1, beta2: b2, eps } = this;
+    const lr = this.lr * scale;
     this.params.forEach((p, k) => {
       const g = grads[k];
       const m = this.m[k];

@@ -14,6 +14,8 @@ export type CiMethod =
   | 'subsampling-rows'
   /** Percentile bootstrap over the per-batch estimates of a trained estimator. */
   | 'bootstrap-batches'
+  /** Percentile bootstrap over the held-out rows' contributions to a trained critic's bound (critic fixed). */
+  | 'bootstrap-heldout-rows'
   | 'none';
 
 export interface MiEstimate {
