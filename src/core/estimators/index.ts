@@ -5,7 +5,7 @@
 import { clubEstimator, CLUB_ESTIMATOR_DEFAULTS, type ClubEstimatorHooks } from './club.js';
 import { criticEstimator, CRITIC_DEFAULTS, type CriticObjective } from './critics.js';
 import { gaussianEstimator, GAUSSIAN_DEFAULTS } from './gaussian.js';
-import { ksgEstimator, KSG_DEFAULTS } from './ksg.js';
+import { ksgEstimator, KSG_DEFAULTS, type KsgEstimatorHooks } from './ksg.js';
 import type { MiEstimator } from './types.js';
 
 export const ESTIMATOR_NAMES = ['gaussian', 'ksg', 'infonce', 'nwj', 'mine', 'smile', 'club'] as const;
@@ -32,11 +32,14 @@ export function isEstimatorName(s: string): s is EstimatorName {
   return (ESTIMATOR_NAMES as readonly string[]).includes(s);
 }
 
+/** Injected implementations (accel/ has them): CLUB's training backend and forward, KSG's runner. */
+export type EstimatorHooks = ClubEstimatorHooks & KsgEstimatorHooks;
+
 /**
  * Make an estimator. Unknown parameter names and values of the wrong type are errors naming
  * the accepted keys.
  */
-export function makeEstimator(name: EstimatorName, params: Record<string, ParamValue> = {}, hooks: ClubEstimatorHooks = {}): MiEstimator {
+export function makeEstimator(name: EstimatorName, params: Record<string, ParamValue> = {}, hooks: EstimatorHooks = {}): MiEstimator {
   const defaults = estimatorDefaults(name);
   for (const [k, v] of Object.entries(params)) {
     if (!(k in defaults)) throw new RangeError(`${name}: unknown parameter "${k}"; accepted: ${Object.keys(defaults).join(', ')}`);
@@ -46,7 +49,7 @@ export function makeEstimator(name: EstimatorName, params: Record<string, ParamV
   }
   switch (name) {
     case 'gaussian': return gaussianEstimator(params as never);
-    case 'ksg': return ksgEstimator(params as never);
+    case 'ksg': return ksgEstimator(params as never, hooks);
     case 'club': return clubEstimator(params as never, hooks);
     default: return criticEstimator(name as CriticObjective, params as never);
   }
