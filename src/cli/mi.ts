@@ -7,12 +7,13 @@ import { extname } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { InputError, UsageError } from '../errors.js';
-import { ESTIMATOR_NAMES, estimatorDefaults, makeEstimator, type EstimatorName, type ParamValue } from '../core/estimators/index.js';
+import { ESTIMATOR_NAMES, estimatorDefaults, makeEstimator, type EstimatorName, type MiEstimator, type ParamValue } from '../core/estimators/index.js';
 import { firstNonFinite, type Matrix } from '../core/matrix.js';
 import { readNpy } from '../io/npy.js';
 import { readSafetensors } from '../io/safetensors.js';
 import { onnxClubBackend } from '../accel/club-train.js';
 import { clubMomentsFn } from '../accel/club-moments.js';
+import { KsgPool } from '../accel/ksg-pool.js';
 import { addSeedOption, parseNonNegativeInt } from './options.js';
 import { printJson, runAction } from './run-action.js';
 import { fmt } from '../report/table.js';
@@ -83,6 +84,16 @@ export function parseParams(name: EstimatorName, pairs: readonly string[]): Reco
   return out;
 }
 
+/**
+ * The estimator as `mllmshift mi` runs it: CLUB trained on onnxruntime, KSG's neighbour
+ * searches on a worker pool (started on first use, for n ≥ 2,000). `close()` ends the workers.
+ */
+export function makeMiEstimator(name: EstimatorName, params: Record<string, ParamValue>): { estimator: MiEstimator; close(): Promise<void> } {
+  const ksgPool = name === 'ksg' ? new KsgPool() : null;
+  const estimator = makeEstimator(name, params, { backend: (shape) => onnxClubBackend(shape), moments: clubMomentsFn, runner: ksgPool ?? undefined });
+  return { estimator, close: async () => { await ksgPool?.close(); } };
+}
+
 export function register(program: Command): void {
   const cmd = program
     .command('mi')
@@ -91,7 +102,7 @@ export function register(program: Command): void {
     .option('--y <file>', '.npy paired with --x (omit when --x is safetensors)')
     .addOption(new Option('--estimator <name>', 'estimator').choices([...ESTIMATOR_NAMES]).makeOptionMandatory())
     .option('--param <k=v...>', 'estimator parameter, repeatable (e.g. --param k=3); see the docs of each estimator', [])
-    .option('--bootstrap <B>', 'replicates for the 95 % interval (0: none; default 200, 50 for ksg, whose replicates are half-sample estimates): rows are resampled for gaussian, half-samples for ksg, evaluation batches for trained estimators');
+    .option('--bootstrap <B>', 'replicates for the 95 % interval (0: none; default 200, 50 for ksg, whose replicates are half-sample estimates): rows are resampled for gaussian, half-samples for ksg, held-out rows for the critics (infonce, nwj, mine, smile), evaluation batches for club');
   addSeedOption(cmd)
     .option('--json', 'print one JSON document on stdout')
     .action(
@@ -99,12 +110,13 @@ export function register(program: Command): void {
         const bootstrap = opts.bootstrap === undefined ? (opts.estimator === 'ksg' ? 50 : 200) : parseNonNegativeInt(opts.bootstrap, '--bootstrap');
         const seed = parseNonNegativeInt(opts.seed, '--seed');
         const params = parseParams(opts.estimator, opts.param);
-        let estimator;
+        let made;
         try {
-          estimator = makeEstimator(opts.estimator, params, { backend: (shape) => onnxClubBackend(shape), moments: clubMomentsFn });
+          made = makeMiEstimator(opts.estimator, params);
         } catch (e) {
           throw new UsageError((e as Error).message);
         }
+        const { estimator } = made;
         const { x, y } = loadMiInputs(opts.x, opts.y);
         const t0 = performance.now();
         let r;
@@ -113,6 +125,8 @@ export function register(program: Command): void {
         } catch (e) {
           if (e instanceof RangeError) throw new InputError(`${opts.x}: ${e.message}`);
           throw e;
+        } finally {
+          await made.close();
         }
         const seconds = (performance.now() - t0) / 1000;
         const json = {
