@@ -3,7 +3,7 @@
  * command line's `--param k=v` gives it).
  */
 import { clubEstimator, CLUB_ESTIMATOR_DEFAULTS, type ClubEstimatorHooks } from './club.js';
-import { criticEstimator, CRITIC_DEFAULTS, type CriticObjective } from './critics.js';
+import { criticDefaults, criticEstimator, type CriticObjective } from './critics.js';
 import { gaussianEstimator, GAUSSIAN_DEFAULTS } from './gaussian.js';
 import { ksgEstimator, KSG_DEFAULTS, type KsgEstimatorHooks } from './ksg.js';
 import type { MiEstimator } from './types.js';
@@ -20,7 +20,7 @@ export function estimatorDefaults(name: EstimatorName): Record<string, ParamValu
     case 'ksg': return { ...KSG_DEFAULTS };
     case 'club': return { ...CLUB_ESTIMATOR_DEFAULTS };
     default: {
-      const d: Record<string, ParamValue> = { ...CRITIC_DEFAULTS };
+      const d: Record<string, ParamValue> = { ...criticDefaults(name) };
       if (name !== 'smile') delete d.tau;
       if (name !== 'mine') delete d.emaRate;
       return d;

@@ -85,6 +85,11 @@ test('critic estimators recover a 1×1 Gaussian MI with small networks', async (
   }
   assert.throws(() => criticEstimator('nwj', { batchSize: 1 }), /batchSize/);
   assert.throws(() => criticEstimator('nwj', { evalBatch: 1 }), /evalBatch/);
+  // SMILE runs as Song & Ermon run it: last critic, evaluated on training-size batches.
+  assert.equal(makeEstimator('smile', { batchSize: 32 }).params.evalBatch, 32);
+  assert.equal(makeEstimator('smile', { batchSize: 32, evalBatch: 500 }).params.evalBatch, 500);
+  assert.equal(makeEstimator('smile').params.valFraction, 0);
+  assert.equal(makeEstimator('infonce').params.evalBatch, 4096);
   assert.throws(() => makeEstimator('nwj', { schedule: 'linear' }), /schedule must be "cosine" or "constant"/);
   assert.throws(() => makeEstimator('infonce', { tau: 3 }), /unknown parameter "tau"/);
   assert.throws(() => makeEstimator('ksg', { k: 'five' }), /must be a number/);
