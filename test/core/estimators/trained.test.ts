@@ -8,6 +8,7 @@ import { clubFromMoments } from '../../../src/core/club.js';
 import { gaussian1x1, gaussianWithMi } from '../../../src/core/estimators/tasks.js';
 import { makeEstimator } from '../../../src/core/estimators/index.js';
 import { Rng } from '../../../src/core/random.js';
+import { bootstrapMean } from '../../../src/core/bootstrap.js';
 import { clubForward } from '../../../src/core/club.js';
 import { columnStats, applyStandardize } from '../../../src/core/estimators/standardize.js';
 
@@ -46,6 +47,41 @@ test('held-out row terms average exactly to the bound on the whole score matrix;
       assert.ok(Math.abs(mean - whole) < 1e-9 * Math.max(1, Math.abs(whole)), `${obj} m=${m}: ${mean} vs ${whole}`);
       if (obj === 'infonce') for (const t of terms) assert.ok(t <= Math.log(m) + 1e-12);
     }
+  }
+});
+
+test('with the true log density ratio as critic, the held-out row bootstrap covers the true MI at the nominal rate', () => {
+  // 1×1 Gaussian, ρ = 0.75: log r(x, y) = −½log(1 − ρ²) − (ρ²x² − 2ρxy + ρ²y²)/(2(1 − ρ²)), written
+  // as a separable critic g(x)ᵀh(y) with g = (x, x², 1) and h = (ρy/(1 − ρ²), −ρ²/(2(1 − ρ²)),
+  // c − ρ²y²/(2(1 − ρ²))). This isolates the interval's own honesty from the critic's fit: the
+  // bounds are then tight up to InfoNCE's χ²/m ≈ 0.001 on m = 1,000 rows (sd of the estimate ≈ 0.03).
+  // Measured: 0.95 for all three (at m = 500, 0.92 over 300 repetitions: the percentile interval
+  // is slightly short on smaller sets).
+  const rho = 0.75;
+  const t = gaussian1x1(rho);
+  const q = 1 - rho * rho;
+  const m = 1000;
+  const reps = 100;
+  for (const obj of ['infonce', 'nwj', 'mine'] as const) {
+    // NWJ's optimum is 1 + log r; InfoNCE and DV are blind to the constant.
+    const c = -0.5 * Math.log(q) + (obj === 'nwj' ? 1 : 0);
+    let hit = 0;
+    for (let r = 0; r < reps; r++) {
+      const { x, y } = t.sample(m, 500 + r);
+      const g = new Float64Array(m * 3);
+      const h = new Float64Array(m * 3);
+      for (let i = 0; i < m; i++) {
+        const a = x.data[i];
+        const b = y.data[i];
+        g.set([a, a * a, 1], i * 3);
+        h.set([(rho * b) / q, (-rho * rho) / (2 * q), c - (rho * rho * b * b) / (2 * q)], i * 3);
+      }
+      const terms = heldOutTerms(obj, g, h, m, 3);
+      const ci = bootstrapMean(terms, 200, r);
+      if (ci[0] <= t.mi && t.mi <= ci[1]) hit++;
+    }
+    // Nominal 0.95; over 100 independent repetitions the binomial sd is 0.022, so 0.88 is 3 sd below.
+    assert.ok(hit / reps >= 0.88, `${obj}: coverage ${hit / reps}`);
   }
 });
 
