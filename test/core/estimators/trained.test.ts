@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { boundValue, criticEstimator, heldOutTerms, jsFganValue, scoreGradient, CRITIC_DEFAULTS, type CriticObjective } from '../../../src/core/estimators/critics.js';
+import { boundValue, criticEstimator, heldOutTerms, jsFganValue, learningRateScale, scoreGradient, CRITIC_DEFAULTS, type CriticObjective } from '../../../src/core/estimators/critics.js';
 import { clubEstimator, clubGaussianExpectation } from '../../../src/core/estimators/club.js';
 import { initClubParams, jsClubBackend, trainClub, foldStandardization, type ClubParams } from '../../../src/core/estimators/club-train.js';
 import { onnxClubBackend } from '../../../src/accel/club-train.js';
@@ -85,6 +85,17 @@ test('with the true log density ratio as critic, the held-out row bootstrap cove
   }
 });
 
+test('learning-rate schedules: constant, cosine to 0, and constant then a cosine over the last quarter', () => {
+  for (const step of [0, 399, 999]) assert.equal(learningRateScale('constant', step, 1000), 1);
+  assert.equal(learningRateScale('cosine', 0, 1000), 1);
+  assert.ok(Math.abs(learningRateScale('cosine', 500, 1000) - 0.5) < 1e-15);
+  assert.ok(learningRateScale('cosine', 999, 1000) < 1e-4);
+  assert.equal(learningRateScale('final-decay', 749, 1000), 1);
+  assert.equal(learningRateScale('final-decay', 750, 1000), 1);
+  assert.ok(Math.abs(learningRateScale('final-decay', 875, 1000) - 0.5) < 1e-15);
+  assert.ok(learningRateScale('final-decay', 999, 1000) < 1e-3);
+});
+
 test('score gradients match central finite differences of the training objectives', () => {
   const b = 6;
   const s = randomScores(b, 3, 1);
@@ -126,7 +137,9 @@ test('critic estimators recover a 1×1 Gaussian MI with small networks', async (
   assert.equal(makeEstimator('smile', { batchSize: 32, evalBatch: 500 }).params.evalBatch, 500);
   assert.equal(makeEstimator('smile').params.valFraction, 0);
   assert.equal(makeEstimator('infonce').params.evalBatch, 4096);
-  assert.throws(() => makeEstimator('nwj', { schedule: 'linear' }), /schedule must be "cosine" or "constant"/);
+  assert.equal(makeEstimator('smile').params.schedule, 'constant');
+  assert.equal(makeEstimator('mine').params.schedule, 'final-decay');
+  assert.throws(() => makeEstimator('nwj', { schedule: 'linear' }), /schedule must be one of constant, cosine, final-decay/);
   assert.throws(() => makeEstimator('infonce', { tau: 3 }), /unknown parameter "tau"/);
   assert.throws(() => makeEstimator('ksg', { k: 'five' }), /must be a number/);
 });
