@@ -3,9 +3,9 @@
  * eigenvalue solves are the dominant cost of representation JSD, and independent, so two
  * cores halve the wall time. Results are identical to the in-thread computation (same code).
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { spawnSiblingWorker } from './spawn-worker.js';
 import { matrixEntropy } from '../core/jsd.js';
 
 /** Entropy of an n×n symmetric matrix; the function may take ownership of `matrix`. */
@@ -27,15 +27,8 @@ export class EntropyPool {
   private failed: Error | null = null;
 
   constructor(size = Math.max(1, Math.min(4, availableParallelism()))) {
-    // Under tsx (tests) this module is .ts and so is its sibling; once built both are .js.
-    const here = fileURLToPath(import.meta.url);
-    const workerFile = here.replace(/entropy-pool\.(ts|js)$/, 'entropy-worker.$1');
     for (let k = 0; k < size; k++) {
-      // From sources (tests run through tsx) the worker registers tsx itself: Node 20 does not
-      // carry the parent's --import loader hooks into worker threads.
-      const w = workerFile.endsWith('.ts')
-        ? new Worker(`import('tsx/esm/api').then((api) => { api.register(); return import(${JSON.stringify(pathToFileURL(workerFile).href)}); });`, { eval: true })
-        : new Worker(workerFile);
+      const w = spawnSiblingWorker(import.meta.url, 'entropy-worker');
       w.unref();
       w.on('message', (msg: { id: number; value?: number; error?: string }) => {
         const p = this.pending.get(msg.id);

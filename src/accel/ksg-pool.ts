@@ -8,9 +8,9 @@
  * code, same per-point values, same summation order). Small inputs (n < minRows) stay in-thread:
  * a worker costs tens of milliseconds to start (more under tsx) and builds its own trees.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { spawnSiblingWorker } from './spawn-worker.js';
 import { inThreadKsg, type KsgData, type KsgRunner } from '../core/estimators/ksg.js';
 
 /** One job, posted to every worker; they share its work through `counter`. */
@@ -135,15 +135,8 @@ export class KsgPool implements KsgRunner {
   }
 
   private spawn(): void {
-    // Under tsx (tests, benches) this module is .ts and so is its sibling; once built both are .js.
-    const here = fileURLToPath(import.meta.url);
-    const workerFile = here.replace(/ksg-pool\.(ts|js)$/, 'ksg-worker.$1');
     for (let i = 0; i < this.size; i++) {
-      // From sources the worker registers tsx itself: Node 20 does not carry the parent's
-      // --import loader hooks into worker threads.
-      const w = workerFile.endsWith('.ts')
-        ? new Worker(`import('tsx/esm/api').then((api) => { api.register(); return import(${JSON.stringify(pathToFileURL(workerFile).href)}); });`, { eval: true })
-        : new Worker(workerFile);
+      const w = spawnSiblingWorker(import.meta.url, 'ksg-worker');
       w.unref();
       w.on('message', (msg: KsgReply) => this.onReply(msg));
       w.on('error', (e) => this.fail(new Error(`ksg pool: worker thread failed: ${e.message}`)));
