@@ -15,10 +15,10 @@
  * The rows are shuffled and split: the critic trains on one part (batches of `batchSize`) and
  * the bound is evaluated on the other, held-out part, split into near-equal evaluation batches
  * of at most `evalBatch` rows (default 4,096: every held-out row contrasts with thousands of
- * others; SMILE: the training batch size, see `criticDefaults`). Large evaluation batches matter for honesty: with the optimal critic InfoNCE on B
- * rows still falls short of I by about χ²(p‖p_x p_y)/B (0.02 nats at I = 0.41, B = 64), a bias
- * that does not shrink with n, while the sampling error does; MINE's log-of-mean is biased at
- * small B too. The interval is a percentile bootstrap over the held-out rows' contributions to
+ * others; SMILE: the training batch size, see `criticDefaults`). Large evaluation batches matter
+ * for honesty: with the optimal critic InfoNCE on B rows still falls short of I by about
+ * χ²(p‖p_x p_y)/B (0.02 nats at I = 0.41, B = 64), a bias that does not shrink with n, while the
+ * sampling error does; MINE's log-of-mean is biased at small B too. The interval is a percentile bootstrap over the held-out rows' contributions to
  * the bound (see `heldOutTerms`), the critic fixed. Within the training part a validation share
  * picks the best critic every `evalEvery` steps (early stopping, judged on training-size
  * batches): with a few thousand rows a critic trained for thousands of steps otherwise overfits
@@ -233,9 +233,9 @@ export function trainCritic(objective: CriticObjective, x: Matrix, y: Matrix, ro
     criticBackward(critic, fw, dS, b, grad);
     // Decaying the rate at the end damps the step-to-step noise the kept critic inherits (1×1
     // Gaussian, n = 16,000, critic 2×64, 20 runs: bias of NWJ −0.0067 → −0.0029, MINE −0.0054 →
-    // −0.0022, interval coverage 0.85 / 0.90 → 1.00 / 1.00), but decaying
-    // over all the steps (cosine) starves hard tasks on a fixed budget: SMILE on the 20-d staircase
-    // fell from −0.22 / +0.35 / +0.44 / +0.36 to −0.50 / −0.51 / −0.95 / −1.62 at I = 4 / 6 / 8 / 10.
+    // −0.0022, interval coverage 0.85 / 0.90 → 1.00 / 1.00), but decaying over all the steps
+    // (cosine) starves hard tasks on a fixed budget: SMILE on the 20-d staircase fell from
+    // −0.22 / +0.35 / +0.44 / +0.36 to −0.50 / −0.51 / −0.95 / −1.62 at I = 4 / 6 / 8 / 10.
     // 'final-decay' keeps the rate for three quarters of the steps.
     const scale = learningRateScale(params.schedule, step, params.steps);
     adam.step([...mlpParams(grad.g), ...mlpParams(grad.h)], scale);
@@ -341,6 +341,14 @@ export function criticDefaults(objective: CriticObjective, batchSize = CRITIC_DE
   return objective === 'smile' ? { ...CRITIC_DEFAULTS, valFraction: 0, evalBatch: batchSize, schedule: 'constant' } : { ...CRITIC_DEFAULTS };
 }
 
+/** The parameters that apply to `objective` (τ only for SMILE, the EMA rate only for MINE), as a plain object. */
+export function criticParamsShown(objective: CriticObjective, p: CriticParams): Record<string, number | string> {
+  const shown: Record<string, number | string> = { ...p };
+  if (objective !== 'smile') delete shown.tau;
+  if (objective !== 'mine') delete shown.emaRate;
+  return shown;
+}
+
 export function criticEstimator(objective: CriticObjective, params: Partial<CriticParams> = {}): MiEstimator {
   const p: CriticParams = { ...criticDefaults(objective, params.batchSize), ...params };
   for (const key of ['batchSize', 'steps', 'hidden', 'layers', 'embed'] as const) {
@@ -355,12 +363,9 @@ export function criticEstimator(objective: CriticObjective, params: Partial<Crit
   if (!Number.isInteger(p.evalEvery) || p.evalEvery < 1) throw new RangeError(`${objective}: evalEvery must be a positive integer, got ${p.evalEvery}`);
   if (!LR_SCHEDULES.includes(p.schedule)) throw new RangeError(`${objective}: schedule must be one of ${LR_SCHEDULES.join(', ')}; got ${String(p.schedule)}`);
   if (!Number.isInteger(p.evalBatch) || p.evalBatch < 2) throw new RangeError(`${objective}: evalBatch must be an integer ≥ 2, got ${p.evalBatch}`);
-  const shown: Record<string, number | string> = { ...p };
-  if (objective !== 'smile') delete shown.tau;
-  if (objective !== 'mine') delete shown.emaRate;
   return {
     name: objective,
-    params: shown,
+    params: criticParamsShown(objective, p),
     async estimate(x: Matrix, y: Matrix, options: EstimateOptions = {}): Promise<MiEstimate> {
       checkPaired(x, y, objective);
       const n = x.rows;

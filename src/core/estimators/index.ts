@@ -3,7 +3,7 @@
  * command line's `--param k=v` gives it).
  */
 import { clubEstimator, CLUB_ESTIMATOR_DEFAULTS, type ClubEstimatorHooks } from './club.js';
-import { criticDefaults, criticEstimator, type CriticObjective } from './critics.js';
+import { criticDefaults, criticEstimator, criticParamsShown, type CriticObjective } from './critics.js';
 import { gaussianEstimator, GAUSSIAN_DEFAULTS } from './gaussian.js';
 import { ksgEstimator, KSG_DEFAULTS, type KsgEstimatorHooks } from './ksg.js';
 import type { MiEstimator } from './types.js';
@@ -19,12 +19,7 @@ export function estimatorDefaults(name: EstimatorName): Record<string, ParamValu
     case 'gaussian': return { ...GAUSSIAN_DEFAULTS };
     case 'ksg': return { ...KSG_DEFAULTS };
     case 'club': return { ...CLUB_ESTIMATOR_DEFAULTS };
-    default: {
-      const d: Record<string, ParamValue> = { ...criticDefaults(name) };
-      if (name !== 'smile') delete d.tau;
-      if (name !== 'mine') delete d.emaRate;
-      return d;
-    }
+    default: return criticParamsShown(name, criticDefaults(name));
   }
 }
 
