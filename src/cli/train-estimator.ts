@@ -78,7 +78,7 @@ export function register(program: Command): void {
           out: opts.out,
           best_epoch: result.bestEpoch,
           epochs_run: result.valLoss.length,
-          best_val_loss: result.valLoss[result.bestEpoch - 1],
+          best_val_loss: result.bestValLoss,
           train_rows: result.trainRows,
           val_rows: result.valRows,
           pairs: opts.pairs,

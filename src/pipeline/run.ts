@@ -290,7 +290,7 @@ export async function runStudy(config: ResolvedRunConfig, hooks: RunHooks = {}):
           });
           bar.finish();
           log(`[estimator] best held-out loss at epoch ${r.bestEpoch} of ${r.trainLoss.length} (${r.backend})`);
-          store.complete('estimator', 'all', fp, estimatorPath, { bestEpoch: r.bestEpoch, backend: r.backend, valLoss: r.valLoss[r.bestEpoch] ?? null });
+          store.complete('estimator', 'all', fp, estimatorPath, { bestEpoch: r.bestEpoch, backend: r.backend, valLoss: r.bestValLoss });
           ran.push('estimator');
         } else skipped.push('estimator');
       }

@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { demoBenchmark } from '../../src/demo/scenes.js';
 import { SimulatedEndpoint } from '../../src/demo/simulated-endpoint.js';
 import { writeDatasetDir } from '../../src/data/dataset-dir.js';
+import { readSafetensorsHeader } from '../../src/io/safetensors.js';
 import { tempDir } from '../helpers/tmp.js';
 import { runCliAsync } from '../helpers/cli.js';
 
@@ -63,6 +64,13 @@ test('run: killed with SIGKILL during inference, rerun finishes with exactly one
     assert.ok(endpoint.requests - requestsBefore <= 18 - partial + 1, `${endpoint.requests - requestsBefore} requests after resuming`);
     const db = new Database(join(dir, 'out', 'run.sqlite'), { readonly: true });
     assert.equal((db.prepare('SELECT COUNT(*) AS n FROM responses').get() as { n: number }).n, 18);
+    // The estimator stage records the held-out loss of the epoch it kept (bestEpoch is 1-based).
+    const stage = db.prepare("SELECT detail FROM stages WHERE stage = 'estimator'").get() as { detail: string };
+    const detail = JSON.parse(stage.detail) as { bestEpoch: number; valLoss: number };
+    const meta = readSafetensorsHeader(join(dir, 'out', 'estimator.safetensors')).metadata;
+    const curves = JSON.parse(meta.curves) as { val_loss: number[] };
+    assert.equal(detail.valLoss, curves.val_loss[detail.bestEpoch - 1]);
+    assert.equal(detail.valLoss, Math.min(...curves.val_loss));
     db.close();
     const results = JSON.parse(readFileSync(join(dir, 'out', 'results.json'), 'utf8')) as { EMID: Record<string, number> };
     assert.deepEqual(Object.keys(results.EMID), ['llava_bench_coco_sr_4']);

@@ -151,7 +151,10 @@ function backward(dOut: Float64Array, a: Float64Array, n: number, layer: Layer, 
 export interface ClubTrainResult {
   /** The network at the best epoch, taking raw (unstandardised) inputs. */
   readonly network: ClubNetwork;
+  /** 1-based epoch of the kept network. */
   readonly bestEpoch: number;
+  /** Held-out L of the kept network: valLoss[bestEpoch - 1], the minimum of valLoss. */
+  readonly bestValLoss: number;
   /** Mean training loss L per epoch (running over the epoch's batches). */
   readonly trainLoss: number[];
   /** Held-out L per epoch (the early-stopping criterion); lower is better. */
@@ -246,6 +249,7 @@ export async function trainClub(x: Matrix, y: Matrix, config: Partial<ClubTrainC
   return {
     network: clubNetworkFromParams(finalParams, shape),
     bestEpoch: best.epoch + 1,
+    bestValLoss: best.loss,
     trainLoss,
     valLoss,
     trainRows: trainIdx.length,

@@ -183,6 +183,7 @@ test('CLUB training is deterministic per seed and keeps the best epoch', async (
   assert.deepEqual(a.valLoss, b.valLoss);
   const best = Math.min(...a.valLoss);
   assert.equal(a.valLoss[a.bestEpoch - 1], best);
+  assert.equal(a.bestValLoss, best);
   const c = await trainClub(s.x, s.y, { ...cfg, seed: 4 }, (sh) => onnxClubBackend(sh));
   assert.notDeepEqual(a.network.muW1.data, c.network.muW1.data);
 });
