@@ -133,7 +133,7 @@ export async function completeCached(
 ): Promise<CompletionOutcome> {
   const key = cache ? requestKey(request) : '';
   const hit = cache?.get(key);
-  if (hit) return { result: hit, cached: true };
+  if (hit) return { result: client.redactResult(hit), cached: true };
   const result = await client.complete(request, options.signal);
   if (cache && (options.accept?.(result) ?? true)) {
     cache.put(key, { text: result.text, finishReason: result.finishReason, model: result.model });

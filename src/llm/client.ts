@@ -8,7 +8,9 @@
  * - retries on 408/409/429/5xx, network errors, timeouts and malformed replies, with
  *   exponential backoff and jitter, or the wait the server asks for in `Retry-After`;
  * - the API key is taken as a value (read it with `apiKeyFromEnv`), sent only in request
- *   headers, and removed from every error message.
+ *   headers, and removed — before any shortening — from every text that leaves the client:
+ *   error messages, retry reasons and the reply's text, model and finish reason (so it is
+ *   neither printed nor stored in answer files or the cache).
  */
 import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from 'openai';
 import { RemoteError, UsageError } from '../errors.js';
@@ -91,6 +93,21 @@ interface AttemptFailure {
 }
 
 const NO_KEY = 'no-key';
+/** Longest server reason kept in a message (after redaction). */
+const REASON_CHARS = 300;
+
+/**
+ * `text` with every occurrence of `secret` replaced by `***` — also its JSON-escaped and
+ * URL-encoded spellings, the forms a server echoing a header or a body might use.
+ */
+export function redactSecret(text: string, secret: string | undefined): string {
+  if (!secret || secret === NO_KEY) return text;
+  let out = text;
+  for (const form of new Set([secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret)])) {
+    out = out.split(form).join('***');
+  }
+  return out;
+}
 
 /**
  * Reads an API key from the environment variable `name`. Returns undefined when the variable is
@@ -177,10 +194,19 @@ export class ChatClient {
     return this.limiter.peak;
   }
 
-  /** Removes the API key from a text (error bodies may echo request headers). */
+  /** Removes the API key from a text (servers may echo request headers in any reply). */
   redact(text: string): string {
-    if (!this.secret || this.secret === NO_KEY) return text;
-    return text.split(this.secret).join('***');
+    return redactSecret(text, this.secret);
+  }
+
+  /** A reply with the key removed from every text field (also for replies read from a cache). */
+  redactResult<R extends { text: string; model: string; finishReason: string | null }>(r: R): R {
+    return {
+      ...r,
+      text: this.redact(r.text),
+      model: this.redact(r.model),
+      finishReason: r.finishReason === null ? null : this.redact(r.finishReason),
+    };
   }
 
   /**
@@ -195,12 +221,12 @@ export class ChatClient {
     for (let attempt = 1; ; attempt++) {
       signal?.throwIfAborted();
       const outcome = await this.attempt(request, signal);
-      if ('text' in outcome) return { ...outcome, attempts: attempt };
+      if ('text' in outcome) return this.redactResult({ ...outcome, attempts: attempt });
       const retriesDone = attempt - 1;
       if (!outcome.retryable || retriesDone >= this.policy.maxRetries) {
         const tries = attempt === 1 ? '' : ` after ${attempt} attempts`;
         throw new ChatRequestError(
-          this.redact(`chat completion at ${this.baseURL} (model "${request.model}") failed${tries}: ${outcome.reason}`),
+          `chat completion at ${this.baseURL} (model "${request.model}") failed${tries}: ${this.shortReason(outcome.reason)}`,
           outcome.kind,
           outcome.status,
           attempt,
@@ -209,7 +235,7 @@ export class ChatClient {
       const delayMs = outcome.waitMs !== undefined
         ? Math.min(outcome.waitMs, this.policy.maxRetryAfterMs)
         : backoffDelayMs(retriesDone, this.policy, this.random);
-      this.onRetry?.({ retry: attempt, delayMs, reason: this.redact(outcome.reason) });
+      this.onRetry?.({ retry: attempt, delayMs, reason: this.shortReason(outcome.reason) });
       await sleep(delayMs, signal);
     }
   }
@@ -229,6 +255,12 @@ export class ChatClient {
       return this.classify(e, timeout.aborted);
     }
     return parseCompletion(completion, request.model);
+  }
+
+  /** A server's reason as one line: the key removed first, then cut to REASON_CHARS. */
+  private shortReason(reason: string): string {
+    const line = this.redact(reason).replace(/\s+/g, ' ').trim();
+    return line.length > REASON_CHARS ? `${line.slice(0, REASON_CHARS)}…` : line;
   }
 
   private classify(e: unknown, timedOut: boolean): AttemptFailure {
@@ -269,14 +301,13 @@ function toWireRequest(r: ChatRequest): OpenAI.Chat.Completions.ChatCompletionCr
   return body as unknown as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming;
 }
 
-/** The server's own error message, shortened to one line. */
+/** The server's own error message, whole (the client redacts and shortens it). */
 function errorDetail(e: APIError): string {
   const body = e.error as { message?: unknown } | undefined;
   let text = typeof body?.message === 'string' ? body.message : '';
   if (!text) text = e.message.replace(/^\d{3}\s*/, '');
-  text = text.replace(/\s+/g, ' ').trim();
-  if (text === 'status code (no body)') return '';
-  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+  text = text.trim();
+  return text === 'status code (no body)' ? '' : text;
 }
 
 function parseCompletion(completion: unknown, requestedModel: string): Omit<ChatResult, 'attempts'> | AttemptFailure {
@@ -294,7 +325,7 @@ function parseCompletion(completion: unknown, requestedModel: string): Omit<Chat
   }
   const content = choice.message.content;
   if (typeof content !== 'string') {
-    const refusal = typeof choice.message.refusal === 'string' ? ` (refusal: ${choice.message.refusal.slice(0, 200)})` : '';
+    const refusal = typeof choice.message.refusal === 'string' ? ` (refusal: ${choice.message.refusal})` : '';
     return { kind: 'no-content', retryable: false, reason: `response message has no text content${refusal}` };
   }
   return {
