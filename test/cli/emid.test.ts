@@ -7,7 +7,9 @@ import type { Matrix } from '../../src/core/matrix.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { torchCheckpoint, hostilePickle } from '../helpers/torch-pickle.js';
-import { CLUB_GLOBAL, EXPECTED, zt, zv, zy, zyHat } from '../helpers/vectors.js';
+import { EXPECTED, zt, zv, zy, zyHat } from '../helpers/vectors.js';
+import { CLUB_GLOBAL, needsOfficial } from '../helpers/official.js';
+import { writeSeededClub } from '../helpers/estimator.js';
 
 const dir = tempDir();
 const as32 = (m: Matrix): Matrix => ({ rows: m.rows, cols: m.cols, data: Float32Array.from(m.data) });
@@ -23,7 +25,7 @@ const Q = writeSet('Q.safetensors', zt, zv, zy, zyHat);
 const R = writeSet('R.safetensors', zv, zv, zy, zy);
 const P32 = writeSet('P32.safetensors', zv, zt, zyHat, zy, true);
 
-test('emid --json: the authors\' keys, EMI to 1e-7 and the bound to 1e-6 (DESIGN.md §2)', () => {
+test('emid --json: the authors\' keys, EMI to 1e-7 and the bound to 1e-6 (DESIGN.md §2)', needsOfficial('CLUB_global.pt'), () => {
   const r = runCli(['emid', '--id', P, '--ood', Q, R, '--estimator', CLUB_GLOBAL, '--json']);
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout);
@@ -42,13 +44,13 @@ test('emid --json: the authors\' keys, EMI to 1e-7 and the bound to 1e-6 (DESIGN
   assert.equal(r.stderr, '');
 });
 
-test('emi on float32 sets agrees with float64 to 1e-6 (float32 input rounding ≈ 6e-8 relative per value)', () => {
+test('emi on float32 sets agrees with float64 to 1e-6 (float32 input rounding ≈ 6e-8 relative per value)', needsOfficial('CLUB_global.pt'), () => {
   const r = runCli(['emi', P32, '--estimator', CLUB_GLOBAL, '--json']);
   assert.equal(r.code, 0, r.stderr);
   assert.ok(Math.abs(JSON.parse(r.stdout).EMI.P32 - EXPECTED.emi) < 1e-6);
 });
 
-test('emid without --json prints a table; --bound full --entropy-scaler H gives H·(√J_v + √J_t) + 4·(J_P^¼ + J_Q^¼)', () => {
+test('emid without --json prints a table; --bound full --entropy-scaler H gives H·(√J_v + √J_t) + 4·(J_P^¼ + J_Q^¼)', needsOfficial('CLUB_global.pt'), () => {
   const t = runCli(['emid', '--id', P, '--ood', Q, '--estimator', CLUB_GLOBAL]);
   assert.equal(t.code, 0, t.stderr);
   assert.match(t.stdout, /OOD set\s+EMI\s+EMID/);
@@ -72,6 +74,7 @@ function expectBadInput(args: string[], re: RegExp): void {
 }
 
 test('bad input exits 2 with one line naming the file and field', () => {
+  const club = writeSeededClub(dir);
   const empty = join(dir, 'empty.safetensors');
   writeFileSync(empty, '');
   const garbage = join(dir, 'garbage.safetensors');
@@ -84,15 +87,15 @@ test('bad input exits 2 with one line naming the file and field', () => {
   const dup = join(dir, 'sub');
   mkdirSync(dup, { recursive: true });
   copyFileSync(Q, join(dup, 'Q.safetensors'));
-  expectBadInput(['emid', '--id', P, '--ood', join(dir, 'missing.safetensors'), '--estimator', CLUB_GLOBAL], /missing\.safetensors: file not found/);
-  expectBadInput(['emid', '--id', P, '--ood', empty, '--estimator', CLUB_GLOBAL], /empty\.safetensors: .*file is empty/);
-  expectBadInput(['emid', '--id', P, '--ood', garbage, '--estimator', CLUB_GLOBAL], /header is not valid JSON/);
-  expectBadInput(['emid', '--id', P, '--ood', small, '--estimator', CLUB_GLOBAL], /small\.safetensors: tensors "x_v"\/"x_t" have dimension 3 but the estimator .* expects 768/);
+  expectBadInput(['emid', '--id', P, '--ood', join(dir, 'missing.safetensors'), '--estimator', club], /missing\.safetensors: file not found/);
+  expectBadInput(['emid', '--id', P, '--ood', empty, '--estimator', club], /empty\.safetensors: .*file is empty/);
+  expectBadInput(['emid', '--id', P, '--ood', garbage, '--estimator', club], /header is not valid JSON/);
+  expectBadInput(['emid', '--id', P, '--ood', small, '--estimator', club], /small\.safetensors: tensors "x_v"\/"x_t" have dimension 3 but the estimator .* expects 768/);
   expectBadInput(['emi', P, '--estimator', evil], /evil\.pt: .*refusing global os\.system/);
   expectBadInput(['emi', P, '--estimator', notCkpt], /notckpt\.pt: not a PyTorch zip checkpoint/);
   expectBadInput(['emi', P, '--estimator', join(dir, 'x.onnx')], /unknown estimator checkpoint type ".onnx"/);
-  expectBadInput(['emid', '--id', P, '--ood', Q, join(dup, 'Q.safetensors'), '--estimator', CLUB_GLOBAL], /set name "Q" is also the name of/);
-  expectBadInput(['emid', '--id', P, '--ood', Q, '--estimator', CLUB_GLOBAL, '--entropy-scaler', '-1'], /--entropy-scaler must be a positive number/);
-  expectBadInput(['emid', '--id', P, '--ood', Q, '--estimator', CLUB_GLOBAL, '--bound', 'tight'], /argument 'tight' is invalid/);
-  expectBadInput(['emid', '--id', P, '--estimator', CLUB_GLOBAL], /required option '--ood <files...>' not specified/);
+  expectBadInput(['emid', '--id', P, '--ood', Q, join(dup, 'Q.safetensors'), '--estimator', club], /set name "Q" is also the name of/);
+  expectBadInput(['emid', '--id', P, '--ood', Q, '--estimator', club, '--entropy-scaler', '-1'], /--entropy-scaler must be a positive number/);
+  expectBadInput(['emid', '--id', P, '--ood', Q, '--estimator', club, '--bound', 'tight'], /argument 'tight' is invalid/);
+  expectBadInput(['emid', '--id', P, '--estimator', club], /required option '--ood <files...>' not specified/);
 });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
-import { CLUB_GLOBAL } from '../helpers/vectors.js';
+import { writeSeededClub } from '../helpers/estimator.js';
 import { writeEmbeddingSet } from '../../src/io/embedding-set.js';
 import { normalizeRows } from '../../src/core/matrix.js';
 import { Rng } from '../../src/core/random.js';
@@ -20,11 +20,12 @@ function makeSet(name: string, n: number, seed: number): string {
 const id = makeSet('id_set', 16, 1);
 const oodA = makeSet('ood_a', 12, 2);
 const oodB = makeSet('ood_b', 14, 3);
+const CLUB = writeSeededClub(dir);
 
 test('emid --bootstrap --permutations adds intervals and p-values, keeps every existing key', () => {
-  const base = runCli(['emid', '--id', id, '--ood', oodA, oodB, '--estimator', CLUB_GLOBAL, '--seed', '3', '--json']);
+  const base = runCli(['emid', '--id', id, '--ood', oodA, oodB, '--estimator', CLUB, '--seed', '3', '--json']);
   assert.equal(base.code, 0, base.stderr);
-  const r = runCli(['emid', '--id', id, '--ood', oodA, oodB, '--estimator', CLUB_GLOBAL, '--bootstrap', '60', '--permutations', '49', '--seed', '3', '--json']);
+  const r = runCli(['emid', '--id', id, '--ood', oodA, oodB, '--estimator', CLUB, '--bootstrap', '60', '--permutations', '49', '--seed', '3', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const a = JSON.parse(base.stdout);
   const j = JSON.parse(r.stdout);
@@ -40,20 +41,20 @@ test('emid --bootstrap --permutations adds intervals and p-values, keeps every e
   }
   assert.ok(j.EMI_CI95.id_set && j.EMI_CI95.ood_a);
   assert.deepEqual([j.uncertainty.method, j.uncertainty.bootstrap, j.uncertainty.permutations, j.uncertainty.seed], ['bayesian-bootstrap-rows', 60, 49, 3]);
-  const text = runCli(['emid', '--id', id, '--ood', oodA, '--estimator', CLUB_GLOBAL, '--bootstrap', '20', '--permutations', '9']);
+  const text = runCli(['emid', '--id', id, '--ood', oodA, '--estimator', CLUB, '--bootstrap', '20', '--permutations', '9']);
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout, /Uncertainty \(bayesian-bootstrap-rows, 20 replicates, 9 permutations\)/);
 });
 
 test('emi --bootstrap adds EMI_CI95; a bad count is a usage error', () => {
-  const r = runCli(['emi', id, oodA, '--estimator', CLUB_GLOBAL, '--bootstrap', '40', '--json']);
+  const r = runCli(['emi', id, oodA, '--estimator', CLUB, '--bootstrap', '40', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout);
   for (const name of ['id_set', 'ood_a']) {
     const [lo, hi] = j.EMI_CI95[name];
     assert.ok(lo <= j.EMI[name] && j.EMI[name] <= hi, `${name}: ${lo} ${j.EMI[name]} ${hi}`);
   }
-  const bad = runCli(['emi', id, '--estimator', CLUB_GLOBAL, '--bootstrap', '-3']);
+  const bad = runCli(['emi', id, '--estimator', CLUB, '--bootstrap', '-3']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--bootstrap must be a non-negative integer/);
 });

@@ -7,11 +7,16 @@ import { Rng } from '../../src/core/random.js';
 import type { Matrix } from '../../src/core/matrix.js';
 import { loadClubCheckpoint } from '../../src/io/estimator-checkpoint.js';
 import { onnxClubMomentsFn } from '../../src/accel/club-moments.js';
-import { CLUB_GLOBAL, EXPECTED, zt, zv, zy, zyHat } from '../helpers/vectors.js';
+import { EXPECTED, zt, zv, zy, zyHat } from '../helpers/vectors.js';
+import { CLUB_GLOBAL, needsOfficial } from '../helpers/official.js';
+import { writeSeededClub } from '../helpers/estimator.js';
+import { tempDir } from '../helpers/tmp.js';
 
-const net = loadClubCheckpoint(CLUB_GLOBAL).network;
+/** A network of the paper's shape (768 → 250 → 768), for the tests that need no trained weights. */
+const net = loadClubCheckpoint(writeSeededClub(tempDir())).network;
 
-test('DESIGN.md §2 test vectors with CLUB_global.pt: CLUB terms and EMI to 1e-7', () => {
+test('DESIGN.md §2 test vectors with CLUB_global.pt: CLUB terms and EMI to 1e-7', needsOfficial('CLUB_global.pt'), () => {
+  const net = loadClubCheckpoint(CLUB_GLOBAL).network;
   const x = queryEmbedding(zv, zt);
   const model = clubEstimate(net, x, zyHat);
   const reference = clubEstimate(net, x, zy);

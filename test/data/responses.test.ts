@@ -5,12 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadScenarioResponses, matchResponses, readAnswerFile, readSplitIndices, responseFileName } from '../../src/data/responses.js';
 import type { Sample } from '../../src/data/sample.js';
+import { needsOfficial, officialPath } from '../helpers/official.js';
 
-const RESPONSES = join(import.meta.dirname, '..', '..', '..', 'shared', 'fixtures', 'official', 'responses');
+const RESPONSES = officialPath('responses');
+const FILES = ['llava_bench_coco_sr_4_llava-v1.5-13b.jsonl', 'llava_bench_in_the_wild_Korean_llava-v1.5-13b.jsonl', 'lbwild_split_idx.json'].map((f) => `responses/${f}`);
 
-test('authors\' answer files: names, in-the-wild halves by index list', () => {
+test('authors\' answer file names: in-the-wild has no _easy/_normal/_hard part', () => {
   assert.equal(responseFileName('llava_bench_coco_frost_5_sr_4', 'llava-v1.5-13b'), 'llava_bench_coco_frost_5_sr_4_llava-v1.5-13b.jsonl');
   assert.equal(responseFileName('llava_bench_in_the_wild_hard_Korean', 'llava-v1.5-13b'), 'llava_bench_in_the_wild_Korean_llava-v1.5-13b.jsonl');
+});
+
+test('authors\' answer files: 90 COCO rows, in-the-wild halves by index list', needsOfficial(...FILES), () => {
   const coco = loadScenarioResponses(RESPONSES, 'llava_bench_coco_sr_4', 'llava-v1.5-13b');
   assert.equal(coco.length, 90);
   assert.equal(coco[0].questionId, '0');

@@ -9,7 +9,7 @@ import { embedDataset } from '../../src/encode/embed-dataset.js';
 import { builtinEncoder } from '../../src/encode/embed.js';
 import { InputError } from '../../src/errors.js';
 import { runCli } from '../helpers/cli.js';
-import { CLUB_GLOBAL } from '../helpers/vectors.js';
+import { writeSeededClub } from '../helpers/estimator.js';
 import { writeTinyClip, writeTinyXlmr } from './fixtures.js';
 
 let dir: string;
@@ -69,8 +69,8 @@ test('embed --encoders builtin writes a valid embedding set; a second run is ser
   const s2 = JSON.parse(again.stdout);
   assert.equal(s2.stats.images.encoded + s2.stats.texts.encoded, 0);
   assert.deepEqual(readEmbeddingSet(out).y.data, set.y.data);
-  // The set feeds the estimator as it is (768-d, the authors' pre-trained CLUB).
-  const emi = runCli(['emi', out, '--estimator', CLUB_GLOBAL, '--json'], env);
+  // The set feeds an estimator of the paper's shape as it is (768-d).
+  const emi = runCli(['emi', out, '--estimator', writeSeededClub(dir), '--json'], env);
   assert.equal(emi.code, 0, emi.stderr);
   const res = JSON.parse(emi.stdout);
   assert.ok(Number.isFinite(res.EMI.llava_bench_coco));

@@ -25,5 +25,3 @@ export const EXPECTED = {
   jsdHalfVisualTextSampleWeighted: 0.7085804,
   boundScaleAdjusted: 2.3013828,
 };
-
-export const CLUB_GLOBAL = new URL('../../../shared/fixtures/official/CLUB_global.pt', import.meta.url).pathname;

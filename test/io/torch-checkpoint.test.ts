@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { readTorchStateDict } from '../../src/io/torch-checkpoint.js';
 import { loadClubCheckpoint } from '../../src/io/estimator-checkpoint.js';
 import { InputError } from '../../src/errors.js';
-import { CLUB_GLOBAL } from '../helpers/vectors.js';
+import { CLUB_GLOBAL, needsOfficial } from '../helpers/official.js';
 import { hostilePickle, torchCheckpoint } from '../helpers/torch-pickle.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -22,7 +22,7 @@ const CHECKSUMS: Record<string, { shape: number[]; sum: number; absSum: number; 
   'p_logvar.2.bias': { shape: [768], sum: -27.357404449154274, absSum: 32.113359169408795, first: -0.02892441861331463, last: -0.07619809359312057 },
 };
 
-test('CLUB_global.pt: every tensor has the expected shape and checksums (device cuda:5 ignored)', () => {
+test('CLUB_global.pt: every tensor has the expected shape and checksums (device cuda:5 ignored)', needsOfficial('CLUB_global.pt'), () => {
   const sd = readTorchStateDict(CLUB_GLOBAL);
   assert.deepEqual([...sd.keys()].sort(), Object.keys(CHECKSUMS).sort());
   for (const [name, c] of Object.entries(CHECKSUMS)) {

@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import Database from 'better-sqlite3';
 import { demoBenchmark } from '../../src/demo/scenes.js';
@@ -11,6 +10,7 @@ import { writeDatasetDir } from '../../src/data/dataset-dir.js';
 import { readSafetensorsHeader } from '../../src/io/safetensors.js';
 import { tempDir } from '../helpers/tmp.js';
 import { runCliAsync } from '../helpers/cli.js';
+import { writeSeededClub } from '../helpers/estimator.js';
 
 
 function answerLines(path: string): string[] {
@@ -93,7 +93,7 @@ test('run: a config error exits 2 with one line naming the file and field', asyn
   assert.equal(r.stderr.trim().split('\n').length, 1);
 });
 
-test('run: references from a reference model endpoint, the authors\' CLUB checkpoint as estimator', async () => {
+test('run: references from a reference model endpoint, a PyTorch CLUB checkpoint (the authors\' format) as estimator', async () => {
   const dir = tempDir();
   const bench = await demoBenchmark(2, 11);
   writeDatasetDir(join(dir, 'coco'), bench.samples, { name: 'llava_bench_coco' });
@@ -107,7 +107,7 @@ test('run: references from a reference model endpoint, the authors\' CLUB checkp
       model: { name: 'sim-mllm', base_url: baseUrl, max_tokens: 64 },
       references: { source: 'model', model: { name: 'sim-reference', base_url: baseUrl, max_tokens: 64 } },
       encoders: { kind: 'builtin' },
-      estimator: { checkpoint: fileURLToPath(new URL('../../../shared/fixtures/official/CLUB_global.pt', import.meta.url)) },
+      estimator: { checkpoint: writeSeededClub(dir, 'pt') },
       analysis: { bootstrap: 0, permutations: 0 },
       report: { html: false },
     };
@@ -119,7 +119,7 @@ test('run: references from a reference model endpoint, the authors\' CLUB checkp
       assert.equal(answerLines(join(dir, 'out', 'references', `${name}.jsonl`)).length, 6, name);
     }
     const results = JSON.parse(readFileSync(join(dir, 'out', 'results.json'), 'utf8')) as { run: { estimator: string }; EMI: Record<string, number> };
-    assert.match(results.run.estimator, /CLUB_global\.pt$/);
+    assert.match(results.run.estimator, /seeded-club\.pt$/);
     assert.equal(Object.keys(results.EMI).length, 2);
     const db = new Database(join(dir, 'out', 'run.sqlite'), { readonly: true });
     assert.equal((db.prepare("SELECT COUNT(*) AS n FROM responses WHERE role = 'reference'").get() as { n: number }).n, 12);

@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { pearson } from '../../src/core/stats.js';
 
-const DIR = fileURLToPath(new URL('../../../shared/fixtures/official/results/', import.meta.url));
+import { needsOfficial, officialPath } from '../helpers/official.js';
+
+const DIR = officialPath('results/');
 const PUBLISHED: Record<string, number> = {
   'pairs-NATURAL-ALL-llava-v1.5-13b-CLUB_global.json': 0.876,
   'pairs-NATURAL-ALL-llava-v1.6-vicuna-13b-CLUB_global.json': 0.689,
@@ -12,7 +13,7 @@ const PUBLISHED: Record<string, number> = {
   'pairs-SYNTHETIC-ALL-llava-v1.6-vicuna-13b-CLUB_global.json': 0.739,
 };
 
-test('authors\' result files: our Pearson r and p-value of EMID vs EMID_UB reproduce theirs (scipy) to 1e-9', () => {
+test('authors\' result files: our Pearson r and p-value of EMID vs EMID_UB reproduce theirs (scipy) to 1e-9', needsOfficial(...Object.keys(PUBLISHED).map((f) => `results/${f}`)), () => {
   const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
   assert.deepEqual(files, Object.keys(PUBLISHED).sort());
   for (const f of files) {
