@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { Rng } from '../src/shift/rng.js';
+import { Rng } from '../src/core/random.js';
 
 const QUESTIONS = [
   'What is the color of the two suitcases in the image?',

@@ -16,7 +16,7 @@ import { IMAGE_CORRUPTIONS } from '../src/data/scenarios.js';
 import { FrostTextures } from '../src/shift/frost.js';
 import { corruptImage } from '../src/shift/image.js';
 import { encodeImage, rgbImage } from '../src/shift/pixels.js';
-import { Rng } from '../src/shift/rng.js';
+import { Rng } from '../src/core/random.js';
 import { syntheticPhoto, writeLlavaBenchFixture } from './shift-fixture.js';
 
 function arg(name: string, dflt: number): number {

@@ -60,6 +60,5 @@ export { decodeImage as decodePixels, encodeImage as encodePixels, psnr, type Rg
 export { FrostTextures, proceduralIce, type FrostSpec } from './shift/frost.js';
 export { perturbText, textRate, edaCleanText, edaSynonyms, keyboardNeighbours, type TextPerturbationResult } from './shift/text.js';
 export { loadWordNet, type WordNet } from './shift/wordnet.js';
-export { Rng as ShiftRng } from './shift/rng.js';
 export { splitByDistance, readQueryEmbeddings, type DistanceSplit, type SplitReference } from './shift/splits.js';
 export { ANSWER_IN_ENGLISH_SUFFIX, CachedTranslator, chatTranslator, cleanTranslation, translatedQuestion, type Translator } from './shift/translate.js';

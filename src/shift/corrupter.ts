@@ -13,7 +13,7 @@ import { InputError, RunError } from '../errors.js';
 import { FrostTextures, type FrostSpec } from './frost.js';
 import { corruptImage } from './image.js';
 import { decodeImage, encodeImage } from './pixels.js';
-import { Rng } from './rng.js';
+import { Rng } from '../core/random.js';
 
 export interface CorruptJob {
   readonly bytes: Uint8Array;

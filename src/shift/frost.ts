@@ -16,7 +16,7 @@ import { extname, join } from 'node:path';
 import sharp from 'sharp';
 import { InputError } from '../errors.js';
 import { decodeImage, rgbImage, type RgbImage } from './pixels.js';
-import { Rng } from './rng.js';
+import { Rng } from '../core/random.js';
 
 /** Number of distinct procedural textures (the reference has six photographs). */
 const PROCEDURAL_COUNT = 6;

@@ -18,10 +18,17 @@ import type { Sample } from '../data/sample.js';
 import type { Scenario } from '../data/scenarios.js';
 import { UsageError } from '../errors.js';
 import { VERSION } from '../version.js';
+
+/**
+ * Version of the shift recipe (corruption and perturbation code plus its random streams), recorded
+ * in manifests: 2 since the generator draws from the project's one Rng (xoshiro128**) instead of
+ * its own sfc32, which changed the shifted bytes for the same seed.
+ */
+export const SHIFT_RECIPE = 2;
 import { defaultWorkerCount, inProcessCorrupter, workerCorrupter, type Corrupter } from './corrupter.js';
 import { FrostTextures } from './frost.js';
 import { IMAGENET_C_PARAMS } from './image.js';
-import { Rng } from './rng.js';
+import { Rng } from '../core/random.js';
 import { perturbText, textRate } from './text.js';
 import { ANSWER_IN_ENGLISH_SUFFIX, translatedQuestion, type Translator } from './translate.js';
 
@@ -223,7 +230,7 @@ async function generate(
       const manifest: DatasetManifest = {
         name: s.name,
         format: 'mllmshift.dataset/1',
-        generator: { tool: 'mllmshift shift', version: VERSION },
+        generator: { tool: 'mllmshift shift', version: VERSION, recipe: SHIFT_RECIPE },
         grid: opts.grid,
         seed: opts.seed,
         source: { dataset: source.label, samples: out.length, ...(s.split ? { split: s.split, split_rule: opts.wild?.splitRule ?? null } : {}) },
@@ -253,7 +260,7 @@ async function generate(
   generated.sort((a, b) => order.get(a.name)! - order.get(b.name)!);
   writeFileSync(
     join(opts.outDir, 'grid.json'),
-    `${JSON.stringify({ grid: opts.grid, seed: opts.seed, generator: { tool: 'mllmshift shift', version: VERSION }, source: opts.source.label, wild: opts.wild?.label ?? null, scenarios: generated.map((g) => ({ name: g.name, modality: g.modality, samples: g.samples })) }, null, 2)}\n`,
+    `${JSON.stringify({ grid: opts.grid, seed: opts.seed, generator: { tool: 'mllmshift shift', version: VERSION, recipe: SHIFT_RECIPE }, source: opts.source.label, wild: opts.wild?.label ?? null, scenarios: generated.map((g) => ({ name: g.name, modality: g.modality, samples: g.samples })) }, null, 2)}\n`,
   );
   return { outDir: opts.outDir, scenarios: generated, imagesCorrupted };
 }

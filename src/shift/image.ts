@@ -18,7 +18,7 @@
 import sharp from 'sharp';
 import type { ImageCorruption } from '../data/scenarios.js';
 import { rgbImage, toBytes, type RgbImage } from './pixels.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../core/random.js';
 import type { FrostTextures } from './frost.js';
 
 /** ImageNet-C constants per corruption, index = severity − 1 (recorded in manifests). */

@@ -17,7 +17,7 @@
  *   characters are letters of either case or digits.
  */
 import type { TextPerturbation } from '../data/scenarios.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../core/random.js';
 import { loadWordNet, type WordNet } from './wordnet.js';
 
 export interface TextPerturbationResult {

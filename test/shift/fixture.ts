@@ -5,7 +5,7 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import sharp from 'sharp';
-import { Rng } from '../../src/shift/rng.js';
+import { Rng } from '../../src/core/random.js';
 
 const QUESTIONS = [
   'What is the color of the two suitcases in the image?',

@@ -8,7 +8,7 @@ import { IMAGE_CORRUPTIONS, type ImageCorruption } from '../../src/data/scenario
 import { FrostTextures } from '../../src/shift/frost.js';
 import { corruptImage, defocusBlur, motionBlur, plasmaFractal } from '../../src/shift/image.js';
 import { psnr, rgbImage, type RgbImage } from '../../src/shift/pixels.js';
-import { Rng } from '../../src/shift/rng.js';
+import { Rng } from '../../src/core/random.js';
 
 /** A seeded 160×120 test image: smooth shading, an 8-px checkerboard, and mild pixel noise. */
 function testImage(w = 160, h = 120): RgbImage {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { edaCleanText, edaSynonyms, keyboardNeighbours, perturbText, textRate } from '../../src/shift/text.js';
 import { loadWordNet } from '../../src/shift/wordnet.js';
-import { Rng } from '../../src/shift/rng.js';
+import { Rng } from '../../src/core/random.js';
 
 /** Common content words that all have WordNet synonyms. */
 const VOCAB = (
