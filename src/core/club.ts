@@ -70,32 +70,44 @@ export function halfPrecisions(moments: ClubMoments): Float64Array {
  * The inner mean over j expands to  m2_d − 2·μ_id·ȳ_d + μ_id², with ȳ_d = mean_j y_jd and
  * m2_d = mean_j y_jd², so the estimate is O(n·d) in time and memory (never the n×n×d tensor).
  * `precisions` (from halfPrecisions) may be passed to share the exponentials between calls.
+ * With row `weights` (non-negative; the Bayesian bootstrap's) both means are weighted means,
+ * w̃ = w/Σw; all weights 1 is the plain estimate.
  */
-export function clubFromMoments(moments: ClubMoments, y: Matrix, precisions: Float64Array = halfPrecisions(moments)): number {
+export function clubFromMoments(moments: ClubMoments, y: Matrix, precisions: Float64Array = halfPrecisions(moments), weights?: ArrayLike<number>): number {
   const { mu } = moments;
   const n = y.rows;
   const d = y.cols;
   if (mu.rows !== n || mu.cols !== d) {
     throw new RangeError(`clubFromMoments: y is [${n}, ${d}] but μ is [${mu.rows}, ${mu.cols}]`);
   }
+  if (weights && weights.length !== n) throw new RangeError(`clubFromMoments: ${weights.length} weights for ${n} rows`);
+  let totalWeight = n;
+  if (weights) {
+    totalWeight = 0;
+    for (let i = 0; i < n; i++) totalWeight += weights[i];
+  }
   const yd = y.data;
   const mean = new Float64Array(d);
   const meanSq = new Float64Array(d);
   for (let j = 0; j < n; j++) {
+    const wj = weights ? weights[j] : 1;
+    if (wj === 0) continue;
     const o = j * d;
     for (let t = 0; t < d; t++) {
       const v = yd[o + t];
-      mean[t] += v;
-      meanSq[t] += v * v;
+      mean[t] += wj * v;
+      meanSq[t] += wj * v * v;
     }
   }
   for (let t = 0; t < d; t++) {
-    mean[t] /= n;
-    meanSq[t] /= n;
+    mean[t] /= totalWeight;
+    meanSq[t] /= totalWeight;
   }
   let total = 0;
   const md = mu.data;
   for (let i = 0; i < n; i++) {
+    const wi = weights ? weights[i] : 1;
+    if (wi === 0) continue;
     const o = i * d;
     let s = 0;
     for (let t = 0; t < d; t++) {
@@ -105,9 +117,9 @@ export function clubFromMoments(moments: ClubMoments, y: Matrix, precisions: Flo
       const negative = meanSq[t] - 2 * m * mean[t] + m * m;
       s += (positive + negative) * precisions[o + t];
     }
-    total += s;
+    total += wi * s;
   }
-  return total / n;
+  return total / totalWeight;
 }
 
 /** (E7) CLUB(x, y) with the network run on x. */

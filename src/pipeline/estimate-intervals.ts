@@ -10,11 +10,12 @@
  * cover the expected value of the statistic at this n, not the population JSD; read them next
  * to the null baseline.
  */
-import { clubFromMomentsWeighted, dirichletWeights, jsdGrams, weightedJsd, type JsdGrams } from '../core/bootstrap-emi.js';
+import { dirichletWeights } from '../core/bootstrap-emi.js';
 import { percentileInterval, permutationPValue } from '../core/bootstrap.js';
-import { clubForward, type ClubMoments, type ClubNetwork } from '../core/club.js';
+import { clubForward, clubFromMoments, halfPrecisions, type ClubMoments, type ClubNetwork } from '../core/club.js';
 import { emidUpperBound, queryEmbedding, type BoundForm } from '../core/emi.js';
-import type { JsdMixture } from '../core/jsd.js';
+import { representationJsdPrepared, RepresentationSet, type JsdMixture } from '../core/jsd.js';
+import { crossProducts } from '../core/linalg.js';
 import type { Matrix } from '../core/matrix.js';
 import { Rng } from '../core/random.js';
 import type { EmbeddingSet } from '../io/embedding-set.js';
@@ -39,15 +40,35 @@ export interface UncertaintyOptions {
 interface Prepared {
   readonly set: EmbeddingSet;
   readonly moments: ClubMoments;
+  readonly precisions: Float64Array;
   readonly n: number;
 }
 
 async function prepare(set: EmbeddingSet, moments: MomentsFn): Promise<Prepared> {
-  return { set, moments: await moments(queryEmbedding(set.xv, set.xt)), n: set.xv.rows };
+  const m = await moments(queryEmbedding(set.xv, set.xt));
+  return { set, moments: m, precisions: halfPrecisions(m), n: set.xv.rows };
 }
 
+/** (E2) EMI with row weights (E7). */
 function weightedEmi(p: Prepared, w: ArrayLike<number>): number {
-  return clubFromMomentsWeighted(p.moments, p.set.yHat, w) - clubFromMomentsWeighted(p.moments, p.set.y, w);
+  return clubFromMoments(p.moments, p.set.yHat, p.precisions, w) - clubFromMoments(p.moments, p.set.y, p.precisions, w);
+}
+
+/** A pair of sets prepared once for every replicate: normalised rows, Gram blocks, cross products. */
+interface JsdPair {
+  readonly a: RepresentationSet;
+  readonly b: RepresentationSet;
+  readonly crossBA?: Float64Array;
+}
+
+function jsdPair(a: Matrix, b: Matrix): JsdPair {
+  const pa = new RepresentationSet(a);
+  const pb = new RepresentationSet(b);
+  return { a: pa, b: pb, crossBA: pa.n + pb.n <= pa.d ? crossProducts(pb.rows, pa.rows) : undefined };
+}
+
+function pairJsd(p: JsdPair, weightsA: ArrayLike<number>, weightsB: ArrayLike<number>, mixture: JsdMixture): number {
+  return representationJsdPrepared(p.a, p.b, { mixture, weightsA, weightsB, crossBA: p.crossBA });
 }
 
 /** 95 % interval of EMI for each set (independent replicates per set). */
@@ -106,8 +127,8 @@ export async function emidUncertainty(id: EmbeddingSet, oods: readonly Embedding
   let idEmi: Interval | null = null;
   if (B > 0) {
     const rng = new Rng(seed);
-    const gP = jsdGrams(id.yHat, id.y);
-    const grams = oods.map((s): [JsdGrams, JsdGrams, JsdGrams] => [jsdGrams(id.xv, s.xv), jsdGrams(id.xt, s.xt), jsdGrams(s.yHat, s.y)]);
+    const gP = jsdPair(id.yHat, id.y);
+    const grams = oods.map((s): [JsdPair, JsdPair, JsdPair] => [jsdPair(id.xv, s.xv), jsdPair(id.xt, s.xt), jsdPair(s.yHat, s.y)]);
     const k = oods.length;
     const idReps = new Float64Array(B);
     const reps = Array.from({ length: k }, () => ({ emi: new Float64Array(B), emid: new Float64Array(B), bound: new Float64Array(B), v: new Float64Array(B), t: new Float64Array(B), p: new Float64Array(B), q: new Float64Array(B) }));
@@ -115,16 +136,16 @@ export async function emidUncertainty(id: EmbeddingSet, oods: readonly Embedding
       const wId = dirichletWeights(rng, pid.n);
       const emiId = weightedEmi(pid, wId);
       idReps[b] = emiId;
-      const jP = weightedJsd(gP, wId, wId, mixture);
+      const jP = pairJsd(gP, wId, wId, mixture);
       po.forEach((p, o) => {
         const w = dirichletWeights(rng, p.n);
         const r = reps[o];
         r.emi[b] = weightedEmi(p, w);
         r.emid[b] = emiId - r.emi[b];
-        r.v[b] = weightedJsd(grams[o][0], wId, w, mixture);
-        r.t[b] = weightedJsd(grams[o][1], wId, w, mixture);
+        r.v[b] = pairJsd(grams[o][0], wId, w, mixture);
+        r.t[b] = pairJsd(grams[o][1], wId, w, mixture);
         r.p[b] = jP;
-        r.q[b] = weightedJsd(grams[o][2], w, w, mixture);
+        r.q[b] = pairJsd(grams[o][2], w, w, mixture);
         r.bound[b] = emidUpperBound({ visual: r.v[b], text: r.t[b], idOutput: jP, oodOutput: r.q[b] }, form, scaler);
       });
     }
@@ -166,6 +187,7 @@ function emidPermutations(a: Prepared, b: Prepared, P: number, rng: Rng): Float6
   const pooled: Prepared = {
     set: { ...a.set, yHat: cat(a.set.yHat, b.set.yHat), y: cat(a.set.y, b.set.y) },
     moments: { mu: cat(a.moments.mu, b.moments.mu), logvar: cat(a.moments.logvar, b.moments.logvar) },
+    precisions: cat({ rows: a.n, cols: d, data: a.precisions }, { rows: b.n, cols: d, data: b.precisions }).data,
     n,
   };
   const out = new Float64Array(P);

@@ -1,28 +1,24 @@
 /**
- * Representation JSD (E10) for many pairs of embedding matrices, fast:
- * - Gram blocks (E11) from a GEMM backend (onnxruntime MLAS when available);
+ * Representation JSD (E10, core/jsd.ts) for many pairs of embedding matrices: a cache over the
+ * core routine.
  * - each distinct matrix is normalised, multiplied and eigen-solved once: matrices are keyed
  *   by a content hash, so in the paper's synthetic grid the 35 OOD sets share 7 distinct image
  *   sets and 5 distinct question sets, and identical ID/OOD matrices cost nothing;
- * - pairs with n_A + n_B > d use the d×d covariances AᵀA (also from the GEMM backend).
+ * - Gram, cross and scatter products come from a GEMM backend (onnxruntime MLAS when available);
+ * - entropies from an EntropyFn (in-thread or the worker pool).
  */
 import { createHash } from 'node:crypto';
-import { mixtureGram, type JsdMixture } from '../core/jsd.js';
-import { normalizeRows, type Matrix } from '../core/matrix.js';
+import { jsdFromEntropies, mixtureMatrix, RepresentationSet, selfMatrix, type JsdMixture } from '../core/jsd.js';
+import type { Matrix } from '../core/matrix.js';
 import { jsGemmBackend, type GemmBackend } from '../accel/cross-products.js';
 import { inThreadEntropy, type EntropyFn } from '../accel/entropy-pool.js';
 
-interface SelfProducts {
-  /** Gram matrix AAᵀ (n×n) or covariance AᵀA (d×d). */
-  readonly matrix: Float64Array;
-  readonly entropy: number;
-}
-
 interface Entry {
   readonly key: string;
-  readonly rows: Matrix<Float64Array>;
-  gram?: Promise<SelfProducts>;
-  scatter?: Promise<SelfProducts>;
+  readonly set: RepresentationSet;
+  gram?: Promise<void>;
+  scatter?: Promise<void>;
+  entropy?: Promise<number>;
 }
 
 export class JsdEngine {
@@ -47,27 +43,27 @@ export class JsdEngine {
     }
     let e = this.entries.get(key);
     if (!e) {
-      e = { key, rows: normalizeRows(m) };
+      e = { key, set: new RepresentationSet(m) };
       this.entries.set(key, e);
     }
     return e;
   }
 
-  /** Self products and their entropy, computed once per distinct matrix (promises are cached, so concurrent callers share the work). */
-  private selfGram(e: Entry): Promise<SelfProducts> {
-    e.gram ??= (async () => {
-      const matrix = await this.gemm.crossProducts(e.rows, e.rows);
-      return { matrix, entropy: await this.entropy(matrix.slice(), e.rows.rows) };
-    })();
-    return e.gram;
+  /** Products from the GEMM backend, once per distinct matrix (promises are cached, so concurrent callers share the work). */
+  private products(e: Entry, route: 'gram' | 'scatter'): Promise<void> {
+    const rows = e.set.rows;
+    if (route === 'gram') e.gram ??= this.gemm.crossProducts(rows, rows).then((g) => e.set.useGram(g));
+    else e.scatter ??= this.gemm.scatter(rows).then((c) => e.set.useScatter(c));
+    return (route === 'gram' ? e.gram : e.scatter) as Promise<void>;
   }
 
-  private selfScatter(e: Entry): Promise<SelfProducts> {
-    e.scatter ??= (async () => {
-      const matrix = await this.gemm.scatter(e.rows);
-      return { matrix, entropy: await this.entropy(matrix.slice(), e.rows.cols) };
-    })();
-    return e.scatter;
+  /** S of the set's own covariance (E9), once per distinct matrix. */
+  private selfEntropy(e: Entry): Promise<number> {
+    e.entropy ??= this.products(e, e.set.selfRoute).then(() => {
+      const m = selfMatrix(e.set);
+      return this.entropy(m.data, m.n);
+    });
+    return e.entropy;
   }
 
   /** JSD(A ‖ B) under the engine's mixture weights. Symmetric; cached per pair of contents. */
@@ -86,21 +82,14 @@ export class JsdEngine {
   }
 
   private async compute(ea: Entry, eb: Entry): Promise<number> {
-    const na = ea.rows.rows;
-    const nb = eb.rows.rows;
-    const d = ea.rows.cols;
-    const wa = this.mixture === 'equal' ? 1 / na : 1;
-    const wb = this.mixture === 'equal' ? 1 / nb : 1;
-    if (na + nb <= d) {
-      // (E11) Gram route: the stacked, weighted Gram matrix of [A; B].
-      const [ga, gb, gba] = await Promise.all([this.selfGram(ea), this.selfGram(eb), this.gemm.crossProducts(eb.rows, ea.rows)]);
-      const mix = mixtureGram(ga.matrix, gb.matrix, gba, na, nb, wa, wb);
-      return (await this.entropy(mix, na + nb)) - 0.5 * (ga.entropy + gb.entropy);
-    }
-    // (E10) covariance route: w_A·AᵀA + w_B·BᵀB (d×d).
-    const [ca, cb] = await Promise.all([this.selfScatter(ea), this.selfScatter(eb)]);
-    const mix = new Float64Array(ca.matrix.length);
-    for (let k = 0; k < mix.length; k++) mix[k] = wa * ca.matrix[k] + wb * cb.matrix[k];
-    return (await this.entropy(mix, d)) - 0.5 * (ca.entropy + cb.entropy);
+    const route = ea.set.n + eb.set.n <= ea.set.d ? 'gram' : 'scatter';
+    const [, , crossBA] = await Promise.all([
+      this.products(ea, route),
+      this.products(eb, route),
+      route === 'gram' ? this.gemm.crossProducts(eb.set.rows, ea.set.rows) : undefined,
+    ]);
+    const mix = mixtureMatrix(ea.set, eb.set, { mixture: this.mixture, crossBA });
+    const [sMix, sa, sb] = await Promise.all([this.entropy(mix.data, mix.n), this.selfEntropy(ea), this.selfEntropy(eb)]);
+    return jsdFromEntropies(sMix, sa, sb);
   }
 }

@@ -112,9 +112,7 @@ test('the d×d fallback (n > d) equals the direct computation and the Gram route
   const rng = new Rng(6);
   const a = randomMatrix(rng, 40, 6);
   const b = randomMatrix(rng, 30, 6);
-  const sa = new RepresentationSet(a);
-  assert.equal(sa.gramMatrix, null);
-  assert.ok(sa.scatterMatrix !== null);
+  assert.equal(new RepresentationSet(a).selfRoute, 'scatter');
   const got = representationJsd(a, b);
   assert.ok(Math.abs(got - directJsd(a, b, true)) < 1e-10);
   // Mixed case: the mixture (70 rows) goes d×d while each part alone uses its own route.

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clubFromMomentsWeighted, dirichletWeights, jsdGrams, weightedJsd } from '../../../src/core/bootstrap-emi.js';
+import { dirichletWeights } from '../../../src/core/bootstrap-emi.js';
 import { clubForward, clubFromMoments, type ClubNetwork } from '../../../src/core/club.js';
 import { representationJsd } from '../../../src/core/jsd.js';
 import { Rng } from '../../../src/core/random.js';
@@ -8,7 +8,7 @@ import { initClubParams, clubNetworkFromParams } from '../../../src/core/estimat
 import { emidUncertainty, emiIntervals } from '../../../src/pipeline/estimate-intervals.js';
 import { percentileInterval, permutationPValue, quantile } from '../../../src/core/bootstrap.js';
 import type { EmbeddingSet } from '../../../src/io/embedding-set.js';
-import type { Matrix } from '../../../src/core/matrix.js';
+import { takeRows, type Matrix } from '../../../src/core/matrix.js';
 import { zv, zt } from '../../helpers/vectors.js';
 
 const D = 6;
@@ -47,16 +47,41 @@ test('weighted statistics reduce to the unweighted ones with unit weights', () =
   const s = synthetic('a', 40, 0.8, 0.5, 1);
   const mo = clubForward(net, s.xv);
   const ones = new Float64Array(40).fill(1);
-  assert.ok(Math.abs(clubFromMomentsWeighted(mo, s.y, ones) - clubFromMoments(mo, s.y)) < 1e-12);
+  assert.ok(Math.abs(clubFromMoments(mo, s.y, undefined, ones) - clubFromMoments(mo, s.y)) < 1e-12);
   const w = dirichletWeights(new Rng(2), 40);
   assert.ok(Math.abs(w.reduce((a, v) => a + v, 0) - 40) < 1e-9 && w.every((v) => v > 0));
   // Gram route (n_A + n_B ≤ d) against the published vectors, and the d×d route.
   const e8 = new Float64Array(8).fill(1);
-  assert.ok(Math.abs(weightedJsd(jsdGrams(zv, zt), e8, e8, 'equal') - 0.6228169) < 1e-6);
+  assert.ok(Math.abs(representationJsd(zv, zt, 'equal', { weightsA: e8, weightsB: e8 }) - 0.6228169) < 1e-6);
   const b = synthetic('b', 30, 0.2, 0.1, 3);
   for (const mix of ['equal', 'sample-weighted'] as const) {
-    const got = weightedJsd(jsdGrams(s.y, b.y), ones, new Float64Array(30).fill(1), mix);
+    const got = representationJsd(s.y, b.y, mix, { weightsA: ones, weightsB: new Float64Array(30).fill(1) });
     assert.ok(Math.abs(got - representationJsd(s.y, b.y, mix)) < 1e-12);
+  }
+});
+
+test('integer row weights equal duplicated rows: CLUB (E7) and JSD (E10) on both routes, 1e-10', () => {
+  // Weight k on a row contributes exactly what k copies of it do to every sum of E7 and E10.
+  const rng = new Rng(5);
+  for (const [na, nb] of [[7, 5], [40, 30]] as const) {
+    const a = synthetic('a', na, 0.7, 0.4, 11);
+    const b = synthetic('b', nb, 0.3, 0.2, 12);
+    const wa = Float64Array.from({ length: na }, () => rng.int(3));
+    wa[0] = 1;
+    const wb = Float64Array.from({ length: nb }, () => 1 + rng.int(2));
+    const dup = (w: Float64Array): number[] => Array.from(w).flatMap((k, i) => Array.from({ length: k }, () => i));
+    const ia = dup(wa);
+    const ib = dup(wb);
+    for (const mix of ['equal', 'sample-weighted'] as const) {
+      const got = representationJsd(a.y, b.y, mix, { weightsA: wa, weightsB: wb });
+      const want = representationJsd(takeRows(a.y, ia), takeRows(b.y, ib), mix);
+      assert.ok(Math.abs(got - want) < 1e-10, `[${na}, ${nb}] ${mix}: weighted ${got} vs duplicated ${want}`);
+    }
+    const mo = clubForward(net, a.xv);
+    const moDup = clubForward(net, takeRows(a.xv, ia));
+    const got = clubFromMoments(mo, a.y, undefined, wa);
+    const want = clubFromMoments(moDup, takeRows(a.y, ia));
+    assert.ok(Math.abs(got - want) < 1e-10, `CLUB weighted ${got} vs duplicated ${want}`);
   }
 });
 
