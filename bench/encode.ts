@@ -20,7 +20,7 @@ import ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { BuiltinImageEncoder, BuiltinTextEncoder } from '../src/encode/builtin.js';
 import { ClipImageEncoder, clipSessionOptions } from '../src/encode/clip.js';
-import { decodeImage, rgbImage, type RgbImage } from '../src/encode/image.js';
+import { decodeImage, rgb8Image, type Rgb8Image } from '../src/io/image.js';
 import { XlmrEmbeddingEncoder } from '../src/encode/xlmr.js';
 import { ensureVitB32 } from './encode-vit.js';
 
@@ -40,7 +40,7 @@ function lcg(seed: number) {
 }
 
 /** A 640×480 image with smooth structure and texture (so JPEG sizes and decode times are realistic). */
-function photoLike(seed: number): RgbImage {
+function photoLike(seed: number): Rgb8Image {
   const r = lcg(seed);
   const w = 640;
   const h = 480;
@@ -53,7 +53,7 @@ function photoLike(seed: number): RgbImage {
       for (let c = 0; c < 3; c++) d[(y * w + x) * 3 + c] = Math.max(0, Math.min(255, base + (c - 1) * 30 + (r() - 0.5) * 40));
     }
   }
-  return rgbImage(w, h, d);
+  return rgb8Image(w, h, d);
 }
 
 const WORDS = 'the a man woman dog cat sits stands on in near next to table street car red blue green large small image shows two three people holding umbrella while walking along busy city with tall buildings background there is also bicycle parked beside wooden bench under tree and sky appears cloudy suggesting it might rain soon overall scene captures everyday life'.split(' ');

@@ -15,7 +15,8 @@ import { join } from 'node:path';
 import { IMAGE_CORRUPTIONS } from '../src/data/scenarios.js';
 import { FrostTextures } from '../src/shift/frost.js';
 import { corruptImage } from '../src/shift/image.js';
-import { encodeImage, rgbImage } from '../src/shift/pixels.js';
+import { encodeImage } from '../src/shift/pixels.js';
+import { rgbFloatImage } from '../src/io/image.js';
 import { Rng } from '../src/core/random.js';
 import { syntheticPhoto, writeLlavaBenchFixture } from './shift-fixture.js';
 
@@ -71,7 +72,7 @@ try {
   console.log(`\nper corruption, one ${w}×${h} image (ms, corruption only / plus JPEG encode)`);
   console.log('| corruption | severity 3 | severity 5 | sev 5 + encode |');
   console.log('|---|---:|---:|---:|');
-  const img = rgbImage(w, h, Float32Array.from(syntheticPhoto(w, h, Rng.forKey(0, 'photo', 0))));
+  const img = rgbFloatImage(w, h, Float32Array.from(syntheticPhoto(w, h, Rng.forKey(0, 'photo', 0))));
   const frost = FrostTextures.procedural(0);
   await corruptImage(img, 'frost', 1, { rng: Rng.forKey(0, 'warm'), frost }); // texture generation outside the timing
   for (const kind of IMAGE_CORRUPTIONS) {

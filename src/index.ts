@@ -40,7 +40,8 @@ export type { JudgeItem, JudgeOptions, JudgeProgress, JudgeSummary, ReviewRecord
 export { formatReviewsSummary, pyRound, readReviewFile, summarizeReviews } from './llm/summary.js';
 export type { CategorySummary, ReviewFile, ReviewsSummary, ScoredReview, SummaryOptions } from './llm/summary.js';
 export { combineEncoders, encoderParts, type Encoder, type EncoderIdentity, type ImageEncoder, type TextEncoder } from './encode/encoder.js';
-export { decodeImage, rgbImage, type RgbImage } from './encode/image.js';
+export { DEFAULT_MAX_IMAGE_PIXELS, IMAGE_FORMATS, decodeImage, rgb8Image, rgbFloatImage, sniffImageFormat, toFloatImage, toRgb8Image, type DecodedImage, type ImageFormat, type Rgb8Image, type RgbFloatImage } from './io/image.js';
+export { MAX_IMAGE_FILE_BYTES, readImageFile } from './io/image-file.js';
 export { CLIP_IMAGE_SIZE, CLIP_MEAN, CLIP_STD, clipPreprocess, clipPreprocessInto, resizeBicubicCrop, shortestSideSize } from './encode/clip-preprocess.js';
 export { CLIP_ENCODER_ID, ClipImageEncoder, patchMeanPool, type ClipLoadOptions } from './encode/clip.js';
 export { XLMR_ENCODER_ID, XLMR_MAX_LENGTH, XlmrEmbeddingEncoder, embeddingLayerMean, loadXlmrTokenizer, wrapAndTruncate, type XlmrLoadOptions, type XlmrTokenizer } from './encode/xlmr.js';
@@ -56,7 +57,7 @@ export { onnxClubBackend, clubTrainOnnxModel } from './accel/club-train.js';
 export * from './pipeline/train-estimator.js';
 export { generateShifts, type GenerateOptions, type GenerateResult, type GeneratedScenario, type ShiftSource, type WildSource } from './shift/generate.js';
 export { corruptImage, IMAGENET_C_PARAMS, type CorruptionContext } from './shift/image.js';
-export { decodeImage as decodePixels, encodeImage as encodePixels, psnr, type RgbImage as PixelImage, type EncodedFormat } from './shift/pixels.js';
+export { encodeImage as encodePixels, psnr, type EncodedFormat } from './shift/pixels.js';
 export { FrostTextures, proceduralIce, type FrostSpec } from './shift/frost.js';
 export { perturbText, textRate, edaCleanText, edaSynonyms, keyboardNeighbours, type TextPerturbationResult } from './shift/text.js';
 export { loadWordNet, type WordNet } from './shift/wordnet.js';

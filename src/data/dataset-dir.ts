@@ -8,6 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileS
 import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import { InputError } from '../errors.js';
 import type { Sample } from './sample.js';
+import { imageExtension } from '../io/image.js';
 
 export const SAMPLES_FILE = 'samples.jsonl';
 export const MANIFEST_FILE = 'manifest.json';
@@ -162,15 +163,6 @@ export function sampleToRecord(s: Sample, imageRel: string): Record<string, stri
   if (s.category !== undefined) rec.category = s.category;
   if (s.context !== undefined) rec.context = s.context;
   return rec;
-}
-
-/** File extension (with dot) for image bytes, from their magic number; `.bin` if unknown. */
-export function imageExtension(bytes: Uint8Array): string {
-  if (bytes[0] === 0xff && bytes[1] === 0xd8) return '.jpg';
-  if (bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) return '.png';
-  if (bytes[0] === 0x52 && bytes[1] === 0x49 && bytes[2] === 0x46 && bytes[3] === 0x46) return '.webp';
-  if (bytes[0] === 0x47 && bytes[1] === 0x49 && bytes[2] === 0x46) return '.gif';
-  return '.bin';
 }
 
 function safeFileName(s: string): string {

@@ -8,13 +8,13 @@
  *    `split` when there are several).
  */
 import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname } from 'node:path';
 import { InputError } from '../errors.js';
 import { isDatasetDir, readDatasetDir, SAMPLES_FILE } from './dataset-dir.js';
 import { detectLlavaBench, loadLlavaBench } from './llava-bench.js';
 import { listParquetFiles, loadParquet, selectSplitFiles } from './parquet.js';
-import type { Sample } from './sample.js';
+import type { ImageRef, Sample } from './sample.js';
+import { readImageFile } from '../io/image-file.js';
 
 export interface LoadOptions {
   /** Parquet split (scenario name) when a directory holds several. */
@@ -61,12 +61,14 @@ async function dispatch(p: string, opts: LoadOptions): Promise<Sample[]> {
   throw new InputError(`${p}: unsupported data set file (expected a directory, ${SAMPLES_FILE}, a questions .jsonl or a .parquet)`);
 }
 
-/** The encoded image bytes of a sample (JPEG/PNG/…), from disk or memory. */
-export async function readImageBytes(sample: Sample): Promise<Uint8Array> {
+/** How errors name a sample's image: `sample <id>: <path>` (or its in-memory name). */
+export function imageLabel(sample: { readonly id: string; readonly image: ImageRef }): string {
+  const ref = sample.image;
+  return `sample ${sample.id}: ${ref.kind === 'file' ? ref.path : `embedded image${ref.name ? ` ${ref.name}` : ''}`}`;
+}
+
+/** The encoded image bytes of a sample (JPEG/PNG/…), from memory or a regular file read with a size cap. */
+export async function readImageBytes(sample: { readonly id: string; readonly image: ImageRef }): Promise<Uint8Array> {
   if (sample.image.kind === 'bytes') return sample.image.bytes;
-  try {
-    return new Uint8Array(await readFile(sample.image.path));
-  } catch (e) {
-    throw new InputError(`sample ${sample.id}: cannot read image ${sample.image.path} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
+  return readImageFile(sample.image.path, imageLabel(sample));
 }

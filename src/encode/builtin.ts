@@ -18,7 +18,7 @@
 import type { Matrix } from '../core/matrix.js';
 import type { ImageEncoder, TextEncoder } from './encoder.js';
 import { normalizeRowsF32 } from './encoder.js';
-import type { RgbImage } from './image.js';
+import type { Rgb8Image } from '../io/image.js';
 
 export const BUILTIN_DIM = 768;
 export const BUILTIN_TEXT_ID = 'builtin-text-hashed-ngrams';
@@ -98,7 +98,7 @@ const GRID = 64;
 const EDGE_FLOOR = 0.03;
 
 /** Area-average `img` to GRID × GRID, RGB in [0, 1] (float64, planar per pixel: r, g, b). */
-function areaResize(img: RgbImage): Float64Array {
+function areaResize(img: Rgb8Image): Float64Array {
   const out = new Float64Array(GRID * GRID * 3);
   const wts = new Float64Array(GRID * GRID);
   const { width: w, height: h, data } = img;
@@ -138,7 +138,7 @@ function unitBlock(v: number[], weight: number): number[] {
 }
 
 /** The image feature vector before projection (exported for tests). */
-export function imageFeatures(img: RgbImage): Float64Array {
+export function imageFeatures(img: Rgb8Image): Float64Array {
   const px = areaResize(img);
   const layout: number[] = [];
   for (const cells of [1, 2, 4, 8]) {
@@ -252,7 +252,7 @@ export class BuiltinImageEncoder implements ImageEncoder {
   readonly version = BUILTIN_VERSION;
   readonly dim = BUILTIN_DIM;
 
-  async embedImages(images: readonly RgbImage[]): Promise<Matrix<Float32Array>> {
+  async embedImages(images: readonly Rgb8Image[]): Promise<Matrix<Float32Array>> {
     const acc = new Float64Array(images.length * BUILTIN_DIM);
     for (let i = 0; i < images.length; i++) {
       const f = imageFeatures(images[i]);

@@ -10,7 +10,7 @@
  * Only the output pixels inside the centre crop are computed (each output pixel is independent,
  * so this changes nothing but the time).
  */
-import type { RgbImage } from './image.js';
+import type { Rgb8Image } from '../io/image.js';
 
 /** E4 constants (OpenAI CLIP). */
 export const CLIP_IMAGE_SIZE = 224;
@@ -99,7 +99,7 @@ function clip8(acc: number): number {
  * When a dimension is unchanged Pillow skips that pass; so does this.
  */
 export function resizeBicubicCrop(
-  img: RgbImage,
+  img: Rgb8Image,
   outW: number,
   outH: number,
   left: number,
@@ -181,7 +181,7 @@ export function resizeBicubicCrop(
  * Rescale and normalise are done in float32 as transformers' numpy code does
  * (`float32(u8 · (1/255))`, then `(v − mean) / std` with float32 mean and std).
  */
-export function clipPreprocessInto(img: RgbImage, out: Float32Array, offset: number, size = CLIP_IMAGE_SIZE): void {
+export function clipPreprocessInto(img: Rgb8Image, out: Float32Array, offset: number, size = CLIP_IMAGE_SIZE): void {
   const rs = shortestSideSize(img.width, img.height, size);
   if (rs.width < size || rs.height < size) {
     throw new RangeError(`clip preprocess: resized ${rs.width}×${rs.height} is smaller than the ${size}×${size} crop`);
@@ -215,7 +215,7 @@ function normaliseTable(): Float32Array {
 }
 
 /** E4 preprocessing of a batch: a [n, 3, size, size] float32 buffer. */
-export function clipPreprocess(images: readonly RgbImage[], size = CLIP_IMAGE_SIZE): Float32Array {
+export function clipPreprocess(images: readonly Rgb8Image[], size = CLIP_IMAGE_SIZE): Float32Array {
   const per = 3 * size * size;
   const out = new Float32Array(images.length * per);
   for (let i = 0; i < images.length; i++) clipPreprocessInto(images[i], out, i * per, size);

@@ -20,7 +20,7 @@ import { CLIP_IMAGE_SIZE, CLIP_MEAN, CLIP_STD, clipPreprocessInto } from './clip
 import type { ImageEncoder } from './encoder.js';
 import { normalizeRowsF32 } from './encoder.js';
 import { fileFingerprint } from './fingerprint.js';
-import type { RgbImage } from './image.js';
+import type { Rgb8Image } from '../io/image.js';
 
 export const CLIP_ENCODER_ID = 'clip-vit-b32-patch-mean';
 /** Bump when the recipe (preprocessing, pooling) changes. */
@@ -168,7 +168,7 @@ export class ClipImageEncoder implements ImageEncoder {
   }
 
   /** E4 preprocessing of a batch into one [n, 3, 224, 224] buffer. */
-  preprocess(images: readonly RgbImage[]): Float32Array {
+  preprocess(images: readonly Rgb8Image[]): Float32Array {
     const per = 3 * CLIP_IMAGE_SIZE * CLIP_IMAGE_SIZE;
     const pixels = new Float32Array(images.length * per);
     for (let i = 0; i < images.length; i++) clipPreprocessInto(images[i], pixels, i * per);
@@ -184,7 +184,7 @@ export class ClipImageEncoder implements ImageEncoder {
     return patchMeanPool(data, n, this.tokens, this.dim);
   }
 
-  async embedImages(images: readonly RgbImage[]): Promise<Matrix<Float32Array>> {
+  async embedImages(images: readonly Rgb8Image[]): Promise<Matrix<Float32Array>> {
     const n = images.length;
     const out = new Float32Array(n * this.dim);
     if (n === 0) return { rows: 0, cols: this.dim, data: out };

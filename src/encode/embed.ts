@@ -9,17 +9,17 @@
  * that occurs more than once. Cached rows (same content hash, encoder id and version) skip
  * decoding and encoding entirely.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError, RemoteError } from '../errors.js';
 import type { Matrix } from '../core/matrix.js';
 import type { ImageRef, Sample } from '../data/sample.js';
 import { matchResponses, type ResponseRecord } from '../data/responses.js';
+import { imageLabel, readImageBytes } from '../data/load.js';
 import { EmbeddingCache, imageKey, textKey, type EmbeddingCacheNamespace } from './cache.js';
 import { combineEncoders, encoderParts, type Encoder, type EncoderIdentity } from './encoder.js';
 import { BuiltinImageEncoder, BuiltinTextEncoder } from './builtin.js';
 import { checkClipPreprocessorConfig, ClipImageEncoder } from './clip.js';
-import { decodeImage, type RgbImage } from './image.js';
+import { decodeImage, type DecodeOptions, type Rgb8Image } from '../io/image.js';
 import { findModel, missingModelError, modelSpec, pullModel, type ModelSpec } from './models.js';
 import { Progress } from './progress.js';
 import { XlmrEmbeddingEncoder } from './xlmr.js';
@@ -40,6 +40,8 @@ export interface EmbedOptions {
   readonly cache?: EmbeddingCache | null;
   /** Progress bars on stderr (default true). */
   readonly progress?: boolean;
+  /** Cap on decoded pixels per image (default: the decoder's). */
+  readonly maxImagePixels?: number;
 }
 
 export interface EmbedStats {
@@ -97,19 +99,6 @@ export function buildEmbedInputs(
   });
 }
 
-function describeImage(ref: ImageRef): string {
-  return ref.kind === 'file' ? ref.path : `embedded image${ref.name ? ` ${ref.name}` : ''}`;
-}
-
-async function readImage(ref: ImageRef, sampleId: string): Promise<Uint8Array> {
-  if (ref.kind === 'bytes') return ref.bytes;
-  try {
-    return new Uint8Array(await readFile(ref.path));
-  } catch (e) {
-    throw new InputError(`sample ${sampleId}: cannot read image ${ref.path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-}
-
 function copyRow(dst: Float32Array, row: number, src: Float32Array, dim: number): void {
   dst.set(src.subarray(0, dim), row * dim);
 }
@@ -121,6 +110,7 @@ async function embedImages(
   ns: EmbeddingCacheNamespace | undefined,
   batchSize: number,
   progress: boolean,
+  decode: DecodeOptions,
 ): Promise<{ rows: Float32Array; itemRow: Int32Array; stats: EmbedStats['images'] }> {
   const dim = encoder.dim;
   // Distinct references first (same file path or same byte buffer).
@@ -146,7 +136,7 @@ async function embedImages(
   let encoded = 0;
   const newKeys: string[] = [];
   const newRows: Float32Array[] = [];
-  let pending: { key: string; image: RgbImage }[] = [];
+  let pending: { key: string; image: Rgb8Image }[] = [];
   const waiting = new Map<string, number[]>();
   // One encoder call in flight while the next batch is read and decoded; its keys stay in
   // `waiting` until it lands, so later references to the same content join it.
@@ -177,7 +167,7 @@ async function embedImages(
   };
   try {
     for (let r = 0; r < refs.length; r++) {
-      const bytes = await readImage(refs[r].ref, refs[r].firstId);
+      const bytes = await readImageBytes({ id: refs[r].firstId, image: refs[r].ref });
       const key = imageKey(bytes);
       const known = contentRow.get(key);
       if (known !== undefined) {
@@ -200,7 +190,7 @@ async function embedImages(
         bar.tick();
         continue;
       }
-      const image = await decodeImage(bytes, `sample ${refs[r].firstId}: ${describeImage(refs[r].ref)}`);
+      const { image } = await decodeImage(bytes, imageLabel({ id: refs[r].firstId, image: refs[r].ref }), decode);
       waiting.set(key, [r]);
       pending.push({ key, image });
       if (pending.length >= batchSize) await flush();
@@ -292,7 +282,7 @@ export async function embedInputs(items: readonly EmbedInput[], encoder: Encoder
   const parts = encoderParts(encoder);
   const imgNs = opts.cache?.namespace('image', parts.image, dim);
   const txtNs = opts.cache?.namespace('text', parts.text, dim);
-  const img = await embedImages(items, encoder, imgNs, batchSize, progress);
+  const img = await embedImages(items, encoder, imgNs, batchSize, progress, opts.maxImagePixels !== undefined ? { maxPixels: opts.maxImagePixels } : {});
   const texts = [...items.map((i) => i.question), ...items.map((i) => i.response), ...items.map((i) => i.reference)];
   const txt = await embedTexts(texts, encoder, txtNs, batchSize, progress);
   return {

@@ -10,7 +10,7 @@
  * the same input can change (recipe, weights, tokenizer).
  */
 import type { Matrix } from '../core/matrix.js';
-import type { RgbImage } from './image.js';
+import type { Rgb8Image } from '../io/image.js';
 
 export interface EncoderIdentity {
   readonly id: string;
@@ -21,7 +21,7 @@ export interface ImageEncoder extends EncoderIdentity {
   /** Output dimension. */
   readonly dim: number;
   /** One unit-norm row per image, in order. */
-  embedImages(images: readonly RgbImage[]): Promise<Matrix<Float32Array>>;
+  embedImages(images: readonly Rgb8Image[]): Promise<Matrix<Float32Array>>;
   /** Release native resources (sessions, file handles); optional. */
   dispose?(): Promise<void>;
 }

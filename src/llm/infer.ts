@@ -11,6 +11,7 @@ import { answerLog, newAnswerId, questionIdFor, type AnswerRecord } from './answ
 import { completeCached, type ResponseCache } from './cache.js';
 import { ChatRequestError, type ChatClient, type ChatMessage, type ChatRequest } from './client.js';
 import { imageDataUrl } from './image.js';
+import type { DecodeOptions } from '../io/image.js';
 import { JsonlAppender } from './jsonl-log.js';
 import { runPool } from './pool.js';
 
@@ -30,6 +31,8 @@ export interface InferOptions extends GenerationParams {
   /** Optional system message sent before each question. */
   readonly system?: string;
   readonly cache?: ResponseCache;
+  /** Cap on decoded pixels per image (default: the decoder's). */
+  readonly maxImagePixels?: number;
   /**
    * Stop starting new requests after this many failures in a row with no success between
    * them (the endpoint is down or rejects every request); default 8.
@@ -68,8 +71,8 @@ export interface InferSummary {
 }
 
 /** The chat request for one sample: the image (as a data URL) then the question. */
-export async function sampleRequest(sample: Sample, model: string, params: GenerationParams, system?: string): Promise<ChatRequest> {
-  const url = await imageDataUrl(sample);
+export async function sampleRequest(sample: Sample, model: string, params: GenerationParams, system?: string, decode: DecodeOptions = {}): Promise<ChatRequest> {
+  const url = await imageDataUrl(sample, decode);
   const messages: ChatMessage[] = [];
   if (system !== undefined && system !== '') messages.push({ role: 'system', content: system });
   messages.push({
@@ -137,7 +140,7 @@ export async function collectResponses(options: InferOptions): Promise<InferSumm
 
     const answerOne = async (sample: Sample): Promise<void> => {
       options.signal?.throwIfAborted();
-      const request = await sampleRequest(sample, model, params, options.system);
+      const request = await sampleRequest(sample, model, params, options.system, options.maxImagePixels !== undefined ? { maxPixels: options.maxImagePixels } : {});
       try {
         const { result, cached } = await completeCached(client, cache, request, { signal: options.signal });
         const record: AnswerRecord = {

@@ -12,7 +12,8 @@ import type { ImageCorruption } from '../data/scenarios.js';
 import { InputError, RunError } from '../errors.js';
 import { FrostTextures, type FrostSpec } from './frost.js';
 import { corruptImage } from './image.js';
-import { decodeImage, encodeImage } from './pixels.js';
+import { decodeImage, toFloatImage } from '../io/image.js';
+import { encodeImage, outputFormat } from './pixels.js';
 import { Rng } from '../core/random.js';
 
 export interface CorruptJob {
@@ -26,14 +27,16 @@ export interface CorruptJob {
   readonly quality: number;
   /** For error messages. */
   readonly where: string;
+  /** Cap on decoded pixels (default: the decoder's). */
+  readonly maxPixels?: number;
 }
 
-/** Decode, corrupt, encode in the source format (EXIF orientation kept). */
+/** Decode, corrupt, encode in the source format (BMP: PNG; EXIF orientation kept). */
 export async function runCorruptJob(job: CorruptJob, frost: FrostTextures): Promise<Uint8Array> {
-  const decoded = await decodeImage(job.bytes, job.where);
+  const decoded = await decodeImage(job.bytes, job.where, job.maxPixels !== undefined ? { maxPixels: job.maxPixels } : {});
   const rng = Rng.forKey(job.seed, 'image', job.kind, job.hash);
-  const out = await corruptImage(decoded.image, job.kind, job.severity, { rng, frost });
-  return encodeImage(out, decoded.format, { quality: job.quality, ...(decoded.orientation ? { orientation: decoded.orientation } : {}) });
+  const out = await corruptImage(toFloatImage(decoded.image), job.kind, job.severity, { rng, frost });
+  return encodeImage(out, outputFormat(decoded.format), { quality: job.quality, ...(decoded.orientation ? { orientation: decoded.orientation } : {}) });
 }
 
 export interface Corrupter {

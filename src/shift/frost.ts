@@ -11,12 +11,15 @@
  * close to the photographs', so each severity darkens/whitens the image by a similar amount,
  * but its structure is not theirs.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import sharp from 'sharp';
 import { InputError } from '../errors.js';
-import { decodeImage, rgbImage, type RgbImage } from './pixels.js';
+import { decodeImage, IMAGE_FORMATS, rgbFloatImage, toFloatImage, toRgb8Image, type RgbFloatImage } from '../io/image.js';
+import { readImageFile } from '../io/image-file.js';
 import { Rng } from '../core/random.js';
+
+const TEXTURE_EXTENSIONS = [...IMAGE_FORMATS.map((f) => `.${f}`), '.jpg', '.tif'];
 
 /** Number of distinct procedural textures (the reference has six photographs). */
 const PROCEDURAL_COUNT = 6;
@@ -26,12 +29,12 @@ const MARGIN = 64;
 export type FrostSpec = { readonly kind: 'procedural'; readonly seed: number } | { readonly kind: 'folder'; readonly dir: string };
 
 export class FrostTextures {
-  private readonly cache = new Map<string, Promise<RgbImage>>();
+  private readonly cache = new Map<string, Promise<RgbFloatImage>>();
 
   private constructor(
     readonly spec: FrostSpec,
     private readonly count: number,
-    private readonly make: (index: number, minW: number, minH: number) => Promise<RgbImage>,
+    private readonly make: (index: number, minW: number, minH: number) => Promise<RgbFloatImage>,
   ) {}
 
   /** Synthesised textures; `seed` fixes them. */
@@ -41,16 +44,19 @@ export class FrostTextures {
     );
   }
 
-  /** Texture images from a folder (JPEG/PNG/WebP), in name order. */
+  /** Texture images from a folder (any supported format, by extension), in name order. */
   static async fromFolder(dir: string): Promise<FrostTextures> {
     let names: string[];
     try {
-      names = readdirSync(dir).filter((n) => ['.jpg', '.jpeg', '.png', '.webp'].includes(extname(n).toLowerCase())).sort();
+      names = readdirSync(dir).filter((n) => TEXTURE_EXTENSIONS.includes(extname(n).toLowerCase())).sort();
     } catch (e) {
       throw new InputError(`${dir}: cannot read frost texture folder (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
     }
-    if (names.length === 0) throw new InputError(`${dir}: no texture images (.jpg, .png, .webp) in the frost texture folder`);
-    const images = await Promise.all(names.map(async (n) => (await decodeImage(new Uint8Array(readFileSync(join(dir, n))), join(dir, n))).image));
+    if (names.length === 0) throw new InputError(`${dir}: no texture images (${TEXTURE_EXTENSIONS.join(', ')}) in the frost texture folder`);
+    const images = await Promise.all(names.map(async (n) => {
+      const file = join(dir, n);
+      return toFloatImage((await decodeImage(await readImageFile(file, file), file)).image);
+    }));
     return new FrostTextures({ kind: 'folder', dir }, images.length, async (index, minW, minH) => upscaleToCover(images[index], minW, minH));
   }
 
@@ -64,7 +70,7 @@ export class FrostTextures {
   }
 
   /** A random crop of width×height from a randomly chosen texture. */
-  async crop(width: number, height: number, rng: Rng): Promise<RgbImage> {
+  async crop(width: number, height: number, rng: Rng): Promise<RgbFloatImage> {
     const index = rng.int(this.count);
     const key = `${index}:${width}x${height}`;
     let p = this.cache.get(key);
@@ -80,22 +86,20 @@ export class FrostTextures {
       const src = ((y0 + y) * tex.width + x0) * 3;
       out.set(tex.data.subarray(src, src + width * 3), y * width * 3);
     }
-    return rgbImage(width, height, out);
+    return rgbFloatImage(width, height, out);
   }
 }
 
 /** Scale `img` up (keeping aspect, cubic) until it covers minW×minH; unchanged if it already does. */
-async function upscaleToCover(img: RgbImage, minW: number, minH: number): Promise<RgbImage> {
+async function upscaleToCover(img: RgbFloatImage, minW: number, minH: number): Promise<RgbFloatImage> {
   const f = Math.max(minW / img.width, minH / img.height);
   if (f <= 1) return img;
   const w = Math.ceil(img.width * f), h = Math.ceil(img.height * f);
-  const bytes = Buffer.alloc(img.data.length);
-  for (let k = 0; k < bytes.length; k++) bytes[k] = Math.round(img.data[k]);
-  const { data } = await sharp(bytes, { raw: { width: img.width, height: img.height, channels: 3 } })
+  const { data } = await sharp(toRgb8Image(img).data, { raw: { width: img.width, height: img.height, channels: 3 } })
     .resize(w, h, { kernel: 'cubic', fit: 'fill' })
     .raw()
     .toBuffer({ resolveWithObject: true });
-  return rgbImage(w, h, Float32Array.from(data));
+  return rgbFloatImage(w, h, Float32Array.from(data));
 }
 
 /** Fractal value noise in [0, 1] on a w×h grid. */
@@ -127,7 +131,7 @@ function valueNoise(w: number, h: number, rng: Rng, octaves: number): Float32Arr
 }
 
 /** Procedural frost: haze + branching crystals, tinted slightly blue, RGB in [0, 255]. */
-export function proceduralIce(w: number, h: number, rng: Rng): RgbImage {
+export function proceduralIce(w: number, h: number, rng: Rng): RgbFloatImage {
   const haze = valueNoise(w, h, rng, 5);
   const ice = new Float32Array(w * h);
   for (let k = 0; k < ice.length; k++) ice[k] = 0.2 + 0.5 * haze[k];
@@ -174,5 +178,5 @@ export function proceduralIce(w: number, h: number, rng: Rng): RgbImage {
       out[o + 2] = v * tint[2] * 255;
     }
   }
-  return rgbImage(w, h, out);
+  return rgbFloatImage(w, h, out);
 }

@@ -11,9 +11,10 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { imageExtension, writeDatasetDir, type DatasetManifest } from '../data/dataset-dir.js';
-import { readImageBytes } from '../data/load.js';
+import { basename, extname, join } from 'node:path';
+import { writeDatasetDir, type DatasetManifest } from '../data/dataset-dir.js';
+import { imageExtension } from '../io/image.js';
+import { imageLabel, readImageBytes } from '../data/load.js';
 import type { Sample } from '../data/sample.js';
 import type { Scenario } from '../data/scenarios.js';
 import { UsageError } from '../errors.js';
@@ -60,6 +61,8 @@ export interface GenerateOptions {
   readonly frost?: FrostTextures;
   /** JPEG/WebP quality of re-encoded (corrupted) images; default 95. */
   readonly quality?: number;
+  /** Cap on decoded pixels per image (default: the decoder's, DEFAULT_MAX_IMAGE_PIXELS). */
+  readonly maxImagePixels?: number;
   /** Needed by language scenarios other than English. */
   readonly translator?: Translator;
   /** Worker threads for the image corruptions; 0 = this thread; default: cores, at most 4. */
@@ -107,6 +110,12 @@ function sha256(bytes: Uint8Array): string {
 function imageName(s: Sample, bytes: Uint8Array): string {
   if (s.image.kind === 'file') return basename(s.image.path);
   return s.image.name ? basename(s.image.name) : `${s.id.replace(/[^A-Za-z0-9._-]/g, '_')}${imageExtension(bytes)}`;
+}
+
+/** `name` with the extension of `out`'s format when it differs from the source's (a BMP shifts to PNG). */
+function renamedLike(name: string, src: Uint8Array, out: Uint8Array): string {
+  const [from, to] = [imageExtension(src), imageExtension(out)];
+  return from === to ? name : `${name.slice(0, name.length - extname(name).length)}${to}`;
 }
 
 async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -207,11 +216,12 @@ async function generate(
       const hash = sha256(src);
       let p = byHash.get(hash);
       if (!p) {
-        p = corrupter.corrupt({ bytes: src, kind, severity, seed: opts.seed, hash, quality, where: `sample ${x.id} image` });
+        p = corrupter.corrupt({ bytes: src, kind, severity, seed: opts.seed, hash, quality, where: imageLabel(x), ...(opts.maxImagePixels !== undefined ? { maxPixels: opts.maxImagePixels } : {}) });
         imagesCorrupted++;
         byHash.set(hash, p);
       }
-      images.set(x.id, { bytes: await p, name });
+      const out = await p;
+      images.set(x.id, { bytes: out, name: renamedLike(name, src, out) });
     });
 
     for (const s of group) {

@@ -17,7 +17,7 @@
  */
 import sharp from 'sharp';
 import type { ImageCorruption } from '../data/scenarios.js';
-import { rgbImage, toBytes, type RgbImage } from './pixels.js';
+import { rgbFloatImage, toRgb8Image, type RgbFloatImage } from '../io/image.js';
 import type { Rng } from '../core/random.js';
 import type { FrostTextures } from './frost.js';
 
@@ -51,7 +51,7 @@ export interface CorruptionContext {
 }
 
 /** Apply `kind` at `severity` (1…5). */
-export async function corruptImage(img: RgbImage, kind: ImageCorruption, severity: number, ctx: CorruptionContext): Promise<RgbImage> {
+export async function corruptImage(img: RgbFloatImage, kind: ImageCorruption, severity: number, ctx: CorruptionContext): Promise<RgbFloatImage> {
   if (!Number.isInteger(severity) || severity < 1 || severity > 5) throw new RangeError(`${kind}: severity ${severity} not in 1…5`);
   const i = severity - 1;
   const P = IMAGENET_C_PARAMS;
@@ -102,17 +102,17 @@ const clamp01 = (v: number): number => (v < 0 ? 0 : v > 1 ? 1 : v);
 const clamp255 = (v: number): number => (v < 0 ? 0 : v > 255 ? 255 : v);
 
 /** x/255 + N(0, c²), clipped. */
-export function gaussianNoise(img: RgbImage, c: number, rng: Rng): RgbImage {
+export function gaussianNoise(img: RgbFloatImage, c: number, rng: Rng): RgbFloatImage {
   const out = new Float32Array(img.data.length);
   for (let k = 0; k < out.length; k++) out[k] = clamp01(img.data[k] / 255 + c * rng.normal()) * 255;
-  return rgbImage(img.width, img.height, out);
+  return rgbFloatImage(img.width, img.height, out);
 }
 
 /**
  * Poisson(x/255·c)/c, clipped. Pixels are integers 0…255, so one inverse-CDF table per value
  * makes each draw a short search.
  */
-export function shotNoise(img: RgbImage, c: number, rng: Rng): RgbImage {
+export function shotNoise(img: RgbFloatImage, c: number, rng: Rng): RgbFloatImage {
   const tables: Float64Array[] = [];
   for (let v = 0; v < 256; v++) {
     const lambda = (v / 255) * c;
@@ -135,16 +135,16 @@ export function shotNoise(img: RgbImage, c: number, rng: Rng): RgbImage {
     while (n < t.length - 1 && u > t[n]) n++;
     out[k] = clamp01(n / c) * 255;
   }
-  return rgbImage(img.width, img.height, out);
+  return rgbFloatImage(img.width, img.height, out);
 }
 
 /** Salt-and-pepper noise on a fraction `amount` of all values (skimage `s&p`, salt:pepper 1:1). */
-export function impulseNoise(img: RgbImage, amount: number, rng: Rng): RgbImage {
+export function impulseNoise(img: RgbFloatImage, amount: number, rng: Rng): RgbFloatImage {
   const out = Float32Array.from(img.data);
   for (let k = 0; k < out.length; k++) {
     if (rng.next() < amount) out[k] = rng.next() < 0.5 ? 255 : 0;
   }
-  return rgbImage(img.width, img.height, out);
+  return rgbFloatImage(img.width, img.height, out);
 }
 
 function reflect101(i: number, n: number): number {
@@ -163,7 +163,7 @@ const clampIndex = (i: number, n: number): number => (i < 0 ? 0 : i >= n ? n - 1
  * borders). When the off-centre weights are below 1e-12 of the centre one (σ = 0.1 with a 3×3
  * kernel: e^−50) the blur changes values by < 1e-9 grey levels, and the input is returned.
  */
-export function gaussianBlur(img: RgbImage, ksize: number, sigma: number): RgbImage {
+export function gaussianBlur(img: RgbFloatImage, ksize: number, sigma: number): RgbFloatImage {
   const half = (ksize - 1) / 2;
   const g = new Float64Array(ksize);
   let s = 0;
@@ -216,14 +216,14 @@ export function gaussianBlur(img: RgbImage, ksize: number, sigma: number): RgbIm
       out[base + k] = acc;
     }
   }
-  return rgbImage(w, h, out);
+  return rgbFloatImage(w, h, out);
 }
 
 /**
  * Defocus blur: mean over the disk x² + y² ≤ radius² (reflect-101 borders, as cv2.filter2D),
  * then the anti-aliasing Gaussian (3×3 for radius ≤ 8, else 5×5, σ = aliasBlur).
  */
-export function defocusBlur(img: RgbImage, radius: number, aliasBlur: number): RgbImage {
+export function defocusBlur(img: RgbFloatImage, radius: number, aliasBlur: number): RgbFloatImage {
   const { width: w, height: h } = img;
   const r = radius;
   const halfWidths: number[] = [];
@@ -277,7 +277,7 @@ export function defocusBlur(img: RgbImage, radius: number, aliasBlur: number): R
       out[o + 2] = s2 * inv;
     }
   }
-  return gaussianBlur(rgbImage(w, h, out), r <= 8 ? 3 : 5, aliasBlur);
+  return gaussianBlur(rgbFloatImage(w, h, out), r <= 8 ? 3 : 5, aliasBlur);
 }
 
 /**
@@ -316,8 +316,8 @@ export function motionBlurPlane(data: Float32Array, w: number, h: number, ch: nu
   return out;
 }
 
-export function motionBlur(img: RgbImage, radius: number, sigma: number, angleDeg: number): RgbImage {
-  return rgbImage(img.width, img.height, motionBlurPlane(img.data, img.width, img.height, 3, radius, sigma, angleDeg));
+export function motionBlur(img: RgbFloatImage, radius: number, sigma: number, angleDeg: number): RgbFloatImage {
+  return rgbFloatImage(img.width, img.height, motionBlurPlane(img.data, img.width, img.height, 3, radius, sigma, angleDeg));
 }
 
 /** Zoom by `z` ≥ 1 about the centre (bilinear, edges clamped), same size out; `ch` channels. */
@@ -350,7 +350,7 @@ export function centreZoom(data: Float32Array, w: number, h: number, ch: number,
 }
 
 /** Average of the image and its centre zooms by each factor. */
-export function zoomBlur(img: RgbImage, zooms: readonly number[]): RgbImage {
+export function zoomBlur(img: RgbFloatImage, zooms: readonly number[]): RgbFloatImage {
   const acc = new Float32Array(img.data.length);
   for (const z of zooms) {
     const zd = z === 1 ? img.data : centreZoom(img.data, img.width, img.height, 3, z);
@@ -358,11 +358,11 @@ export function zoomBlur(img: RgbImage, zooms: readonly number[]): RgbImage {
   }
   const n = zooms.length + 1;
   for (let k = 0; k < acc.length; k++) acc[k] = (acc[k] + img.data[k]) / n;
-  return rgbImage(img.width, img.height, acc);
+  return rgbFloatImage(img.width, img.height, acc);
 }
 
 /** Snow: a thresholded, zoomed, motion-blurred noise layer added twice (once rotated 180°) to a whitened image. */
-export function snow(img: RgbImage, c: readonly number[], rng: Rng): RgbImage {
+export function snow(img: RgbFloatImage, c: readonly number[], rng: Rng): RgbFloatImage {
   const [loc, scale, zoom, threshold, blurRadius, blurSigma, mix] = c;
   const { width: w, height: h } = img;
   let layer: Float32Array = new Float32Array(w * h);
@@ -382,14 +382,14 @@ export function snow(img: RgbImage, c: readonly number[], rng: Rng): RgbImage {
     out[o + 1] = clamp01(mix * g + (1 - mix) * Math.max(g, whitened) + add) * 255;
     out[o + 2] = clamp01(mix * b + (1 - mix) * Math.max(b, whitened) + add) * 255;
   }
-  return rgbImage(w, h, out);
+  return rgbFloatImage(w, h, out);
 }
 
 /** a·x + b·t, clipped (frost: t is an ice texture of the same size). */
-export function blend(img: RgbImage, a: number, tex: RgbImage, b: number): RgbImage {
+export function blend(img: RgbFloatImage, a: number, tex: RgbFloatImage, b: number): RgbFloatImage {
   const out = new Float32Array(img.data.length);
   for (let k = 0; k < out.length; k++) out[k] = clamp255(a * img.data[k] + b * tex.data[k]);
-  return rgbImage(img.width, img.height, out);
+  return rgbFloatImage(img.width, img.height, out);
 }
 
 /**
@@ -431,7 +431,7 @@ export function plasmaFractal(mapsize: number, wibbleDecay: number, rng: Rng): F
 }
 
 /** Fog: add a·plasma to x/255 and rescale by max/(max + a). */
-export function fog(img: RgbImage, a: number, wibbleDecay: number, rng: Rng): RgbImage {
+export function fog(img: RgbFloatImage, a: number, wibbleDecay: number, rng: Rng): RgbFloatImage {
   const { width: w, height: h } = img;
   let mapsize = 2;
   while (mapsize < Math.max(w, h)) mapsize *= 2;
@@ -448,11 +448,11 @@ export function fog(img: RgbImage, a: number, wibbleDecay: number, rng: Rng): Rg
       for (let c = 0; c < 3; c++) out[o + c] = clamp01((img.data[o + c] / 255 + f) * scale) * 255;
     }
   }
-  return rgbImage(w, h, out);
+  return rgbFloatImage(w, h, out);
 }
 
 /** Brightness: HSV value + c (clipped to 1) with hue and saturation kept. */
-export function brightness(img: RgbImage, c: number): RgbImage {
+export function brightness(img: RgbFloatImage, c: number): RgbFloatImage {
   const out = new Float32Array(img.data.length);
   for (let o = 0; o < out.length; o += 3) {
     const r = img.data[o] / 255, g = img.data[o + 1] / 255, b = img.data[o + 2] / 255;
@@ -467,11 +467,11 @@ export function brightness(img: RgbImage, c: number): RgbImage {
       out[o + 2] = b * f;
     }
   }
-  return rgbImage(img.width, img.height, out);
+  return rgbFloatImage(img.width, img.height, out);
 }
 
 /** Contrast: (x − mean_channel)·c + mean_channel. */
-export function contrast(img: RgbImage, c: number): RgbImage {
+export function contrast(img: RgbFloatImage, c: number): RgbFloatImage {
   const n = img.width * img.height;
   const mean = [0, 0, 0];
   for (let o = 0; o < img.data.length; o += 3) {
@@ -484,11 +484,11 @@ export function contrast(img: RgbImage, c: number): RgbImage {
   for (let o = 0; o < out.length; o += 3) {
     for (let ch = 0; ch < 3; ch++) out[o + ch] = clamp255((img.data[o + ch] - mean[ch]) * c + mean[ch]);
   }
-  return rgbImage(img.width, img.height, out);
+  return rgbFloatImage(img.width, img.height, out);
 }
 
 /** Pixelate: box-downsample to ⌊c·size⌋ then box-upsample back (PIL `Image.BOX` both ways). */
-export function pixelate(img: RgbImage, c: number): RgbImage {
+export function pixelate(img: RgbFloatImage, c: number): RgbFloatImage {
   const { width: w, height: h } = img;
   const sw = Math.max(1, Math.floor(w * c));
   const sh = Math.max(1, Math.floor(h * c));
@@ -532,14 +532,14 @@ export function pixelate(img: RgbImage, c: number): RgbImage {
       for (let ch = 0; ch < 3; ch++) out[o + ch] = small[q * 3 + ch] / wsum[q];
     }
   }
-  return rgbImage(w, h, out);
+  return rgbFloatImage(w, h, out);
 }
 
 /** JPEG round trip at `quality`. */
-export async function jpegCompression(img: RgbImage, quality: number): Promise<RgbImage> {
-  const jpg = await sharp(toBytes(img), { raw: { width: img.width, height: img.height, channels: 3 } }).jpeg({ quality }).toBuffer();
+export async function jpegCompression(img: RgbFloatImage, quality: number): Promise<RgbFloatImage> {
+  const jpg = await sharp(toRgb8Image(img).data, { raw: { width: img.width, height: img.height, channels: 3 } }).jpeg({ quality }).toBuffer();
   const { data, info } = await sharp(jpg).raw().toBuffer({ resolveWithObject: true });
   const out = new Float32Array(info.width * info.height * 3);
   for (let k = 0; k < out.length; k++) out[k] = data[k];
-  return rgbImage(info.width, info.height, out);
+  return rgbFloatImage(info.width, info.height, out);
 }

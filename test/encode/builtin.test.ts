@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BuiltinImageEncoder, BuiltinTextEncoder, BUILTIN_DIM, textTokens } from '../../src/encode/builtin.js';
-import { rgbImage, type RgbImage } from '../../src/encode/image.js';
+import { rgb8Image, type Rgb8Image } from '../../src/io/image.js';
 import { cosine, rng } from './fixtures.js';
 
-function pattern(w: number, h: number, f: (x: number, y: number) => [number, number, number], noise = 0, seed = 1): RgbImage {
+function pattern(w: number, h: number, f: (x: number, y: number) => [number, number, number], noise = 0, seed = 1): Rgb8Image {
   const r = rng(seed);
   const d = new Uint8Array(w * h * 3);
   for (let y = 0; y < h; y++) {
@@ -13,7 +13,7 @@ function pattern(w: number, h: number, f: (x: number, y: number) => [number, num
       for (let k = 0; k < 3; k++) d[(y * w + x) * 3 + k] = Math.max(0, Math.min(255, Math.round(c[k] + (r() - 0.5) * 2 * noise)));
     }
   }
-  return rgbImage(w, h, d);
+  return rgb8Image(w, h, d);
 }
 
 const sky = (x: number, y: number): [number, number, number] => (y < 0.5 ? [90, 150, 240] : [60 + 40 * x, 140, 50]);

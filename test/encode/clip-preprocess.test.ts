@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bicubicKernel, CLIP_MEAN, CLIP_STD, clipPreprocess, resampleCoeffs, resizeBicubicCrop, shortestSideSize } from '../../src/encode/clip-preprocess.js';
-import { rgbImage } from '../../src/encode/image.js';
+import { rgb8Image } from '../../src/io/image.js';
 import { rng } from './fixtures.js';
 
 function randomImage(w: number, h: number, seed: number) {
   const r = rng(seed);
-  return rgbImage(w, h, Uint8Array.from({ length: w * h * 3 }, () => Math.floor(r() * 256)));
+  return rgb8Image(w, h, Uint8Array.from({ length: w * h * 3 }, () => Math.floor(r() * 256)));
 }
 
 /**
@@ -75,7 +75,7 @@ test('fixed-point coefficients sum to 2^22 per output pixel (±taps) and widen w
 });
 
 test('resize of a constant image stays constant', () => {
-  const img = rgbImage(37, 23, new Uint8Array(37 * 23 * 3).fill(200));
+  const img = rgb8Image(37, 23, new Uint8Array(37 * 23 * 3).fill(200));
   const out = resizeBicubicCrop(img, 80, 50, 0, 0, 80, 50);
   assert.ok(out.every((v) => v === 200));
 });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkClipPreprocessorConfig, ClipImageEncoder, patchMeanPool } from '../../src/encode/clip.js';
 import { clipPreprocess } from '../../src/encode/clip-preprocess.js';
-import { rgbImage } from '../../src/encode/image.js';
+import { rgb8Image } from '../../src/io/image.js';
 import { InputError } from '../../src/errors.js';
 import { encodeOnnxModel, OnnxDataType } from '../../src/io/onnx-proto.js';
 import { cosine, maxAbsDiff, rng, tinyClipClassToken, tinyClipReference, writeTinyClip, type TinyClip } from './fixtures.js';
@@ -16,7 +16,7 @@ let enc: ClipImageEncoder;
 
 function image(w: number, h: number, seed: number) {
   const r = rng(seed);
-  return rgbImage(w, h, Uint8Array.from({ length: w * h * 3 }, (_, i) => Math.floor(r() * 128 + ((i % 3) * 40) + (i % (w * 3) > w * 1.5 ? 60 : 0))));
+  return rgb8Image(w, h, Uint8Array.from({ length: w * h * 3 }, (_, i) => Math.floor(r() * 128 + ((i % 3) * 40) + (i % (w * 3) > w * 1.5 ? 60 : 0))));
 }
 
 before(async () => {

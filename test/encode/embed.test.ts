@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { EmbeddingCache } from '../../src/encode/cache.js';
 import { buildEmbedInputs, builtinEncoder, embedInputs, loadEncoder, paperEncoder, type EmbedInput } from '../../src/encode/embed.js';
 import type { Encoder } from '../../src/encode/encoder.js';
-import type { RgbImage } from '../../src/encode/image.js';
+import type { Rgb8Image } from '../../src/io/image.js';
 import type { Sample } from '../../src/data/sample.js';
 import type { ResponseRecord } from '../../src/data/responses.js';
 import { InputError } from '../../src/errors.js';
@@ -28,7 +28,7 @@ function counting(): Encoder & { images: number; texts: number } {
     ...inner,
     images: 0,
     texts: 0,
-    embedImages: async (imgs: readonly RgbImage[]) => {
+    embedImages: async (imgs: readonly Rgb8Image[]) => {
       c.images += imgs.length;
       return inner.embedImages(imgs);
     },

@@ -115,6 +115,6 @@ test('bad input exits 2 with one line naming the place', async () => {
   for (const r of [q, img, pq]) assert.equal(r.code, 2, r.stderr);
   for (const r of [q, img, pq]) assert.equal(r.stderr.trim().split('\n').length, 1, `one line, no stack: ${r.stderr}`);
   assert.match(q.stderr, /qa90_questions\.jsonl:3: not valid JSON/);
-  assert.match(img.stderr, /sample 1 image: cannot decode image/);
+  assert.match(img.stderr, /sample 1: .*coco_001\.jpg: cannot decode image/);
   assert.match(pq.stderr, /bad\.parquet: not a readable parquet file/);
 });

@@ -7,11 +7,12 @@ import sharp from 'sharp';
 import { IMAGE_CORRUPTIONS, type ImageCorruption } from '../../src/data/scenarios.js';
 import { FrostTextures } from '../../src/shift/frost.js';
 import { corruptImage, defocusBlur, motionBlur, plasmaFractal } from '../../src/shift/image.js';
-import { psnr, rgbImage, type RgbImage } from '../../src/shift/pixels.js';
+import { psnr } from '../../src/shift/pixels.js';
+import { rgbFloatImage, type RgbFloatImage } from '../../src/io/image.js';
 import { Rng } from '../../src/core/random.js';
 
 /** A seeded 160×120 test image: smooth shading, an 8-px checkerboard, and mild pixel noise. */
-function testImage(w = 160, h = 120): RgbImage {
+function testImage(w = 160, h = 120): RgbFloatImage {
   const rng = Rng.forKey(1, 'test-image');
   const d = new Float32Array(w * h * 3);
   for (let y = 0; y < h; y++) {
@@ -23,7 +24,7 @@ function testImage(w = 160, h = 120): RgbImage {
       d[o + 2] = (((x >> 3) ^ (y >> 3)) & 1 ? 170 : 60) + n;
     }
   }
-  return rgbImage(w, h, d);
+  return rgbFloatImage(w, h, d);
 }
 
 function correlation(a: Float32Array, b: Float32Array): number {
@@ -45,7 +46,7 @@ function correlation(a: Float32Array, b: Float32Array): number {
 }
 
 /** Share of pixels equal to their left neighbour (grows as pixelation coarsens). */
-function flatShare(img: RgbImage): number {
+function flatShare(img: RgbFloatImage): number {
   let same = 0;
   for (let y = 0; y < img.height; y++) {
     for (let x = 1; x < img.width; x++) {
@@ -63,11 +64,11 @@ function flatShare(img: RgbImage): number {
  * pixelate lowers the resolution (flat share), because box-down/box-up at an integer ratio
  * (0.5, 0.25) reconstructs better than at 0.6.
  */
-const MEASURES: Partial<Record<ImageCorruption, { name: string; change: (orig: RgbImage, out: RgbImage) => number }>> = {
+const MEASURES: Partial<Record<ImageCorruption, { name: string; change: (orig: RgbFloatImage, out: RgbFloatImage) => number }>> = {
   frost: { name: '1 − correlation', change: (o, c) => 1 - correlation(o.data, c.data) },
   pixelate: { name: 'flat share', change: (_o, c) => flatShare(c) },
 };
-const psnrChange = { name: '−PSNR (dB)', change: (o: RgbImage, c: RgbImage) => -psnr(o, c) };
+const psnrChange = { name: '−PSNR (dB)', change: (o: RgbFloatImage, c: RgbFloatImage) => -psnr(o, c) };
 /**
  * Neighbouring severities whose ImageNet-C parameters are nearly equal may tie within this (dB):
  * fog 3→4 keep the strength and only roughen the fractal, JPEG quality 18→15, zoom ranges
@@ -102,7 +103,7 @@ for (const kind of IMAGE_CORRUPTIONS) {
 }
 
 test('defocus blur of a constant image is that constant; motion blur with radius 0 is identity', () => {
-  const c = rgbImage(40, 30, new Float32Array(40 * 30 * 3).fill(77));
+  const c = rgbFloatImage(40, 30, new Float32Array(40 * 30 * 3).fill(77));
   for (const v of defocusBlur(c, 6, 0.5).data) assert.ok(Math.abs(v - 77) < 1e-3);
   const img = testImage(40, 30);
   assert.deepEqual(motionBlur(img, 0, 1, 30).data, img.data);
