@@ -1,17 +1,18 @@
 /**
  * Von Neumann entropies (E9) of many symmetric matrices on a pool of worker threads: the
  * eigenvalue solves are the dominant cost of representation JSD, and independent, so two
- * cores halve the wall time. Results are identical to the in-thread computation (same code).
+ * cores halve the wall time. Results are identical to the in-thread computation (same code,
+ * the WebAssembly solver of accel/eigen-wasm.ts when it loads).
  */
 import type { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { spawnSiblingWorker } from './spawn-worker.js';
-import { matrixEntropy } from '../core/jsd.js';
+import { fastMatrixEntropy } from './eigen-wasm.js';
 
 /** Entropy of an n×n symmetric matrix; the function may take ownership of `matrix`. */
 export type EntropyFn = (matrix: Float64Array, n: number) => Promise<number>;
 
-export const inThreadEntropy: EntropyFn = async (m, n) => matrixEntropy(m, n);
+export const inThreadEntropy: EntropyFn = async (m, n) => fastMatrixEntropy(m, n);
 
 interface Pending {
   resolve(v: number): void;

@@ -1,9 +1,9 @@
 /**
  * Worker thread of the entropy pool: receives a symmetric matrix (transferred buffer) and
- * returns its von Neumann entropy (E9). Runs core code only.
+ * returns its von Neumann entropy (E9) on the fastest eigen solver (accel/eigen-wasm.ts).
  */
 import { parentPort } from 'node:worker_threads';
-import { matrixEntropy } from '../core/jsd.js';
+import { fastMatrixEntropy } from './eigen-wasm.js';
 
 interface Job {
   readonly id: number;
@@ -13,7 +13,7 @@ interface Job {
 
 parentPort?.on('message', (job: Job) => {
   try {
-    const value = matrixEntropy(new Float64Array(job.buffer), job.n);
+    const value = fastMatrixEntropy(new Float64Array(job.buffer), job.n);
     parentPort?.postMessage({ id: job.id, value });
   } catch (e) {
     parentPort?.postMessage({ id: job.id, error: e instanceof Error ? e.message : String(e) });
