@@ -1,11 +1,27 @@
 /**
  * Atomic file replacement: write a temporary file next to the target, fsync it, rename it over
  * the target. A process killed at any moment leaves either the old file or the new one, never
- * half of one; the temporary file is removed when writing fails.
+ * half of one; the temporary file is removed when writing fails. Missing parent folders are
+ * created, so every command's output path may name a folder that does not exist yet.
  */
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { InputError } from '../errors.js';
+
+/** Creates the folder that will hold `path` (and its parents) when missing. */
+export function ensureParentDir(path: string): void {
+  const dir = dirname(path);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way' : code ?? String(e);
+    throw new InputError(`cannot write ${path}: cannot create the folder ${dir} (${why})`);
+  }
+}
 
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  ensureParentDir(path);
   const tmp = `${path}.tmp-${process.pid}`;
   const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   try {

@@ -9,7 +9,7 @@
 import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, rmSync, truncateSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { InputError } from '../errors.js';
-import { writeFileAtomic } from '../io/atomic-write.js';
+import { ensureParentDir, writeFileAtomic } from '../io/atomic-write.js';
 
 export interface JsonlContents {
   /** Parsed JSON value of every complete line, in order (blank lines skipped). */
@@ -73,6 +73,7 @@ function processAlive(pid: number): boolean {
  */
 function acquireLock(path: string): string {
   const lock = `${path}.lock`;
+  ensureParentDir(path);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(lock, 'wx');

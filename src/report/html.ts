@@ -8,8 +8,6 @@
  * Sections: summary (run, bound check, headline correlations), the four plots of plots.ts,
  * the per-scenario table, example responses and a glossary of the quantities (DESIGN.md §1).
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { InputError } from '../errors.js';
 import type { CorrelationSummary, Interval, RunResults, ScenarioResult } from './run-results.js';
 import { escapeHtml } from './escape.js';
@@ -364,7 +362,6 @@ export function renderReportHtml(results: RunResults): string {
 export function writeReportHtml(path: string, results: RunResults): void {
   const html = renderReportHtml(results);
   try {
-    mkdirSync(dirname(path), { recursive: true });
     writeFileAtomic(path, html);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;

@@ -7,8 +7,7 @@
  * re-run reuses them and reproduces the same bytes: a chat model is not deterministic even at
  * temperature 0, so the cache, not the seed, is what makes the natural grid reproducible.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { InputError, RemoteError } from '../errors.js';
 import type { ChatClient } from '../llm/client.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
@@ -115,7 +114,6 @@ export class CachedTranslator implements Translator {
       sorted[lang] = {};
       for (const k of Object.keys(this.data[lang]).sort()) sorted[lang][k] = this.data[lang][k];
     }
-    mkdirSync(dirname(this.file), { recursive: true });
     writeFileAtomic(this.file, `${JSON.stringify(sorted, null, 2)}\n`);
   }
 }
