@@ -44,7 +44,8 @@ export { DEFAULT_MAX_IMAGE_PIXELS, IMAGE_FORMATS, decodeImage, rgb8Image, rgbFlo
 export { MAX_IMAGE_FILE_BYTES, readImageFile } from './io/image-file.js';
 export { CLIP_IMAGE_SIZE, CLIP_MEAN, CLIP_STD, clipPreprocess, clipPreprocessInto, resizeBicubicCrop, shortestSideSize } from './encode/clip-preprocess.js';
 export { CLIP_ENCODER_ID, ClipImageEncoder, patchMeanPool, type ClipLoadOptions } from './encode/clip.js';
-export { XLMR_ENCODER_ID, XLMR_MAX_LENGTH, XlmrEmbeddingEncoder, embeddingLayerMean, loadXlmrTokenizer, wrapAndTruncate, type XlmrLoadOptions, type XlmrTokenizer } from './encode/xlmr.js';
+export { XLMR_ENCODER_ID, XLMR_MAX_LENGTH, XlmrEmbeddingEncoder, embeddingLayerMean, loadXlmrTokenizer, wrapAndTruncate, type XlmrLoadOptions } from './encode/xlmr.js';
+export { xlmrTokenizerFromJson, type XlmrTokenizer } from './encode/xlmr-tokenizer.js';
 export { BUILTIN_DIM, BuiltinImageEncoder, BuiltinTextEncoder } from './encode/builtin.js';
 export { EmbeddingCache, imageKey, textKey, type Modality } from './encode/cache.js';
 export { buildEmbedInputs, builtinEncoder, embedInputs, loadEncoder, paperEncoder } from './encode/embed.js';

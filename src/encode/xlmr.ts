@@ -9,11 +9,10 @@
  * [250002, 768] word-embedding table are read by file offset as tokens need them, so the
  * 1.1 GB file is never in memory.
  *
- * Tokenisation: the model's `tokenizer.json` through transformers.js (XLMRobertaTokenizer built
- * from the local file, nothing fetched). Truncation is done here, as Hugging Face's tokenizers do it: the text's tokens
- * are cut to 512 − 2 and then wrapped in `<s> … </s>`, so `</s>` is always present.
- * transformers.js approximates SentencePiece's precompiled normalisation charmap with NFKC
- * plus whitespace/control-character rules; for ordinary text the token ids are the same.
+ * Tokenisation: the slow XLMRobertaTokenizer's ids — SentencePiece exactly, from the model's
+ * `tokenizer.json` (xlmr-tokenizer.ts). Truncation is done here, as Hugging Face's tokenizers
+ * do it: the text's tokens are cut to 512 − 2 and then wrapped in `<s> … </s>`, so `</s>` is
+ * always present.
  *
  * Positions follow RoBERTa: token t (0-based) of an unpadded sequence has position
  * padding_idx + 1 + t = 2 + t. Padding never enters the mean (each text is encoded alone), so
@@ -27,10 +26,11 @@ import { readSafetensors, readSafetensorsHeader, readSafetensorsRows, type Safet
 import type { TextEncoder } from './encoder.js';
 import { normalizeRowsF32 } from './encoder.js';
 import { fileFingerprint } from './fingerprint.js';
+import { xlmrTokenizerFromJson, type XlmrTokenizer } from './xlmr-tokenizer.js';
 
 export const XLMR_ENCODER_ID = 'xlm-roberta-base-embedding-mean';
-/** Bump when the recipe (tokenisation, pooling) changes. */
-export const XLMR_RECIPE_VERSION = 'e5.1';
+/** Bump when the recipe (tokenisation, pooling) changes. e5.2: SentencePiece-exact tokenisation. */
+export const XLMR_RECIPE_VERSION = 'e5.2';
 /** E5: truncation at 512 tokens, `<s>` and `</s>` included. */
 export const XLMR_MAX_LENGTH = 512;
 
@@ -47,13 +47,6 @@ export interface XlmrEmbeddingWeights {
   readonly lnBias: Float32Array;
   readonly eps: number;
   readonly paddingIdx: number;
-}
-
-/** Something that turns text into token ids without special tokens. */
-export interface XlmrTokenizer {
-  encodeContent(text: string): number[];
-  readonly bosId: number;
-  readonly eosId: number;
 }
 
 const EMB = 'embeddings.';
@@ -126,33 +119,11 @@ function readJson(path: string): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
-/**
- * Load the model's `tokenizer.json` (and `tokenizer_config.json` when present) from a local
- * folder with transformers.js's XLMRobertaTokenizer. Nothing is fetched: the tokenizer is
- * built from the JSON read here.
- */
-export async function loadXlmrTokenizer(dir: string): Promise<XlmrTokenizer> {
+/** Load the model's `tokenizer.json` from a local folder (nothing is fetched). */
+export function loadXlmrTokenizer(dir: string): XlmrTokenizer {
   const tokPath = join(dir, 'tokenizer.json');
   if (!existsSync(tokPath)) throw new InputError(`${tokPath}: file not found (the XLM-R tokenizer)`);
-  const tokJson = readJson(tokPath);
-  const cfgPath = join(dir, 'tokenizer_config.json');
-  const cfg = existsSync(cfgPath) ? readJson(cfgPath) : {};
-  const { XLMRobertaTokenizer } = await import('@huggingface/transformers');
-  let tok: InstanceType<typeof XLMRobertaTokenizer>;
-  try {
-    tok = new XLMRobertaTokenizer(tokJson, cfg);
-  } catch (e) {
-    throw new InputError(`${tokPath}: cannot build the tokenizer (${(e as Error).message.split('\n')[0]})`);
-  }
-  const wrapped = tok.encode('');
-  if (wrapped.length !== 2) {
-    throw new InputError(`${tokPath}: expected the post-processor to wrap text as <s> … </s>, got ${wrapped.length} special tokens for empty text`);
-  }
-  return {
-    bosId: wrapped[0],
-    eosId: wrapped[1],
-    encodeContent: (text: string) => tok.encode(text, { add_special_tokens: false }),
-  };
+  return xlmrTokenizerFromJson(readJson(tokPath), tokPath);
 }
 
 function readConfig(dir: string): { eps: number; paddingIdx: number } {
@@ -227,7 +198,7 @@ export class XlmrEmbeddingEncoder implements TextEncoder {
     this.version = version;
   }
 
-  /** Load from a folder with `model.safetensors` and `tokenizer.json` (optionally `tokenizer_config.json`, `config.json`). */
+  /** Load from a folder with `model.safetensors` and `tokenizer.json` (optionally `config.json`). */
   static async load(dir: string, opts: XlmrLoadOptions = {}): Promise<XlmrEmbeddingEncoder> {
     const modelPath = join(dir, 'model.safetensors');
     if (!existsSync(modelPath)) throw new InputError(`${modelPath}: file not found (XLM-R weights)`);
@@ -255,7 +226,7 @@ export class XlmrEmbeddingEncoder implements TextEncoder {
     if (paddingIdx + maxLength >= maxPositions) {
       throw new InputError(`${modelPath}: ${maxPositions} position embeddings cannot hold ${maxLength} tokens starting at position ${paddingIdx + 1}`);
     }
-    const tokenizer = await loadXlmrTokenizer(dir);
+    const tokenizer = loadXlmrTokenizer(dir);
     const weights: XlmrEmbeddingWeights = { dim, vocabSize, position, maxPositions, tokenType, lnWeight, lnBias, eps, paddingIdx };
     const version = `${XLMR_RECIPE_VERSION};max=${maxLength};weights=${fileFingerprint(modelPath)};tokenizer=${fileFingerprint(join(dir, 'tokenizer.json'))}`;
     return new XlmrEmbeddingEncoder(weights, new WordTable(header, prefix + NAMES.word, vocabSize, dim), tokenizer, maxLength, version);
