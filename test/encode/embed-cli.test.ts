@@ -88,7 +88,7 @@ test('embed --encoders paper with a --model-dir runs CLIP + XLM-R and records bo
   const enc = JSON.parse(set.metadata.encoders);
   assert.equal(enc.image.id, 'clip-vit-b32-patch-mean');
   assert.equal(enc.text.id, 'xlm-roberta-base-embedding-mean');
-  assert.match(enc.text.version, /^e5\.1;max=512;weights=/);
+  assert.match(enc.text.version, /^e5\.2;max=512;weights=/);
   // Samples 0 and 1 share an image.
   assert.deepEqual(set.xv.data.subarray(0, 6), set.xv.data.subarray(6, 12));
   // --no-cache: nothing was written for these encoders.
