@@ -35,8 +35,12 @@ export { JsonlAppender, readJsonl, rewriteJsonl, type JsonlContents } from './ll
 export { readAnswerLog, questionIdFor, type AnswerRecord, type AnswerLog } from './llm/answers.js';
 export { collectResponses, sampleRequest } from './llm/infer.js';
 export type { GenerationParams, InferOptions, InferProgress, InferSummary, SampleFailure } from './llm/infer.js';
-export { JUDGE_SYSTEM_PROMPT, judgeAnswers, judgeMessages, judgeRule, parseJudgeScores, ruleCategory } from './llm/judge.js';
-export type { JudgeItem, JudgeOptions, JudgeProgress, JudgeSummary, ReviewRecord } from './llm/judge.js';
+export { judgeAnswers, judgeMessages } from './llm/judge.js';
+export type { JudgeOptions, JudgeProgress, JudgeSummary, ReviewRecord } from './llm/judge.js';
+export {
+  PROJECT_PROTOCOL, llavaParseScore, llavaProtocol, parseJudgeScores, protocolMessages, readLlavaRules, readProtocolFile,
+} from './llm/judge-protocol.js';
+export type { DataLayout, JudgeItem, JudgeProtocol, JudgeRule } from './llm/judge-protocol.js';
 export { formatReviewsSummary, pyRound, readReviewFile, summarizeReviews } from './llm/summary.js';
 export type { CategorySummary, ReviewFile, ReviewsSummary, ScoredReview, SummaryOptions } from './llm/summary.js';
 export { combineEncoders, encoderParts, type Encoder, type EncoderIdentity, type ImageEncoder, type TextEncoder } from './encode/encoder.js';

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { addEstimatorOption, addSeedOption, parseNonNegativeInt } from './options.js';
 import { loadClubCheckpoint, loadSets } from './load-sets.js';
+import { resolveEstimatorPath } from '../encode/artefacts.js';
 import { printJson, runAction } from './run-action.js';
 import { estimateEmi, type EmiValue } from '../pipeline/estimate.js';
 import { emiIntervalsJson, emiResultsJson } from '../report/results-json.js';
@@ -25,7 +26,7 @@ export function register(program: Command): void {
       runAction(async (files: string[], opts: { estimator: string; bootstrap: string; seed: string; json?: boolean }) => {
         const bootstrap = parseNonNegativeInt(opts.bootstrap, '--bootstrap');
         const seed = parseNonNegativeInt(opts.seed, '--seed');
-        const ckpt = loadClubCheckpoint(opts.estimator);
+        const ckpt = loadClubCheckpoint(resolveEstimatorPath(opts.estimator));
         const sets = loadSets(files, ckpt);
         const moments = await clubMomentsFn(ckpt.network);
         const values = new Map<string, EmiValue>();

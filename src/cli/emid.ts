@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import { addBoundOptions, addEstimatorOption, addSeedOption, parseBoundOptions, parseNonNegativeInt } from './options.js';
 import { loadClubCheckpoint, loadSets } from './load-sets.js';
+import { resolveEstimatorPath } from '../encode/artefacts.js';
 import { printJson, runAction } from './run-action.js';
 import { analyseEmid } from '../pipeline/estimate.js';
 import { emidResultsJson, emidUncertaintyJson } from '../report/results-json.js';
@@ -47,7 +48,7 @@ export function register(program: Command): void {
         const seed = parseNonNegativeInt(opts.seed, '--seed');
         const bootstrap = parseNonNegativeInt(opts.bootstrap, '--bootstrap');
         const permutations = parseNonNegativeInt(opts.permutations, '--permutations');
-        const ckpt = loadClubCheckpoint(opts.estimator);
+        const ckpt = loadClubCheckpoint(resolveEstimatorPath(opts.estimator));
         const seen = new Map<string, string>();
         const [id] = loadSets([opts.id], ckpt, seen);
         const oods = loadSets(opts.ood, ckpt, seen);
@@ -61,7 +62,7 @@ export function register(program: Command): void {
         const uncertainty = bootstrap > 0 || permutations > 0
           ? await emidUncertainty(id, oods, ckpt.network, { ...bound, bootstrap, permutations, seed, moments: await clubMomentsFn(ckpt.network) })
           : null;
-        const json = uncertainty ? emidUncertaintyJson(emidResultsJson(analysis, opts.estimator), uncertainty) : emidResultsJson(analysis, opts.estimator);
+        const json = uncertainty ? emidUncertaintyJson(emidResultsJson(analysis, ckpt.path), uncertainty) : emidResultsJson(analysis, ckpt.path);
         if (opts.json) {
           printJson(json);
           return;

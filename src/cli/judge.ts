@@ -4,11 +4,14 @@
  * `mllmshift judge summarize FILE… [--json]`: relative preference score, win rate, failed
  * judgments and bootstrap intervals per category.
  */
-import type { Command } from 'commander';
+import { createHash } from 'node:crypto';
+import { Option, type Command } from 'commander';
 import { InputError, UsageError } from '../errors.js';
 import { loadDataset } from '../data/load.js';
 import { readAnswerFile, type ResponseRecord } from '../data/responses.js';
 import { judgeAnswers, type JudgeSummary } from '../llm/judge.js';
+import { PROJECT_PROTOCOL, llavaProtocol, readLlavaRules, readProtocolFile, type DataLayout, type JudgeProtocol } from '../llm/judge-protocol.js';
+import { llavaRulesFiles } from '../encode/artefacts.js';
 import { formatReviewsSummary, readReviewFile, summarizeReviews } from '../llm/summary.js';
 import {
   addEndpointOptions, endpointCache, endpointClient, failureError, nonNegativeNumber, onInterrupt, positiveInt, progressPrinter,
@@ -25,9 +28,14 @@ interface JudgeCliOptions extends EndpointOptions {
   judgeModel?: string;
   out?: string;
   bothOrders?: boolean;
-  maxTokens: string;
-  temperature: string;
-  parseRetries: string;
+  protocol?: string;
+  rules?: string;
+  systemPrompt?: string;
+  layout?: DataLayout;
+  modelDir?: string;
+  maxTokens?: string;
+  temperature?: string;
+  parseRetries?: string;
   retryFailed?: boolean;
   json?: boolean;
 }
@@ -37,6 +45,27 @@ interface SummarizeCliOptions {
   seed: string;
   level: string;
   json?: boolean;
+}
+
+/**
+ * The judge protocol the options name: `--rules FILE` (LLaVA's rule format) with
+ * `--system-prompt TEXT`; `--protocol llava-bench` (LLaVA's pulled rule.json and system line);
+ * `--protocol FILE.json` (a protocol file); else the project's own.
+ */
+export function protocolFromOptions(opts: { protocol?: string; rules?: string; systemPrompt?: string; modelDir?: string }): JudgeProtocol {
+  if (opts.rules) {
+    if (opts.protocol) throw new UsageError('give either --rules or --protocol, not both');
+    if (opts.systemPrompt === undefined) throw new UsageError('--rules needs --system-prompt TEXT (the system message sent with the rules)');
+    return llavaProtocol(readLlavaRules(opts.rules), opts.systemPrompt);
+  }
+  let base: JudgeProtocol;
+  if (opts.protocol === undefined || opts.protocol === PROJECT_PROTOCOL.name) base = PROJECT_PROTOCOL;
+  else if (opts.protocol === 'llava-bench') {
+    const files = llavaRulesFiles(opts.modelDir);
+    base = llavaProtocol(readLlavaRules(files.rules), files.system, 'llava-bench');
+  } else base = readProtocolFile(opts.protocol);
+  if (opts.systemPrompt === undefined) return base;
+  return { ...base, system: opts.systemPrompt, name: `${base.name}+system@${createHash('sha256').update(opts.systemPrompt).digest('hex').slice(0, 8)}` };
 }
 
 function answersById(file: string): Map<string, ResponseRecord> {
@@ -53,17 +82,23 @@ export function register(program: Command): void {
     .option('--references <file>', 'reference answers as a LLaVA answer file (default: the data set\'s reference answers)')
     .option('--judge-model <name>', 'judge model name sent to the endpoint')
     .option('--out <file>', 'reviews file (JSONL) to write or resume')
-    .option('--both-orders', 'also judge with the answers swapped and average the two verdicts (cancels position bias)');
+    .option('--both-orders', 'also judge with the answers swapped and average the two verdicts (cancels position bias)')
+    .option('--protocol <name|file>', 'judge protocol: mllmshift (the project\'s rules, default), llava-bench (LLaVA\'s rule.json and system line, from `models pull --only llava-rules`) or a protocol JSON file')
+    .option('--rules <file>', 'a rule file in LLaVA\'s format ({"llava_bench_conv": {"role", "prompt"}, …}); LLaVA\'s content layout and parse_score')
+    .option('--system-prompt <text>', 'the judge\'s system message (required with --rules)')
+    .addOption(new Option('--layout <layout>', 'which LLaVA script\'s rule keys: coco (category) or in-the-wild (llava_bench_<category>); default: from the contexts').choices(['coco', 'in-the-wild']))
+    .option('--model-dir <dir>', 'models cache holding the pulled LLaVA rules');
   addEndpointOptions(judge, '4')
-    .option('--max-tokens <n>', 'max_tokens of each judge reply', '1024')
-    .option('--temperature <t>', 'judge sampling temperature', '0.2')
-    .option('--parse-retries <n>', 'extra requests when a reply does not start with two scores', '2')
+    .option('--max-tokens <n>', 'max_tokens of each judge reply (default: the protocol\'s, 1024)')
+    .option('--temperature <t>', 'judge sampling temperature (default: the protocol\'s, 0.2)')
+    .option('--parse-retries <n>', 'extra requests when a reply cannot be scored (default: the protocol\'s: 2, llava-bench 0)')
     .option('--retry-failed', 'judge again the items whose earlier judgment could not be parsed')
     .option('--json', 'print one JSON document on stdout')
     .action(runAction(async (opts: JudgeCliOptions) => {
       for (const [key, flag] of [['dataset', '--dataset'], ['answers', '--answers'], ['judgeModel', '--judge-model'], ['out', '--out']] as const) {
         if (!opts[key]) throw new UsageError(`${flag} is required`);
       }
+      const protocol = protocolFromOptions(opts);
       const client = endpointClient(opts);
       const samples = await loadDataset(opts.dataset!, opts.split ? { split: opts.split } : {});
       const answers = answersById(opts.answers!);
@@ -84,9 +119,11 @@ export function register(program: Command): void {
           outPath,
           cache,
           bothOrders: opts.bothOrders ?? false,
-          maxTokens: positiveInt(opts.maxTokens, '--max-tokens'),
-          temperature: nonNegativeNumber(opts.temperature, '--temperature'),
-          parseRetries: parseNonNegativeInt(opts.parseRetries, '--parse-retries'),
+          protocol,
+          ...(opts.layout ? { layout: opts.layout } : {}),
+          ...(opts.maxTokens !== undefined ? { maxTokens: positiveInt(opts.maxTokens, '--max-tokens') } : {}),
+          ...(opts.temperature !== undefined ? { temperature: nonNegativeNumber(opts.temperature, '--temperature') } : {}),
+          ...(opts.parseRetries !== undefined ? { parseRetries: parseNonNegativeInt(opts.parseRetries, '--parse-retries') } : {}),
           retryFailed: opts.retryFailed ?? false,
           onProgress: (p) => {
             saved = p.done;
@@ -99,6 +136,7 @@ export function register(program: Command): void {
       }
       const result = {
         out: summary.outPath,
+        protocol: protocol.name,
         total: summary.total,
         resumed: summary.resumed,
         written: summary.written,
@@ -109,7 +147,7 @@ export function register(program: Command): void {
       if (opts.json) printJson(result);
       else {
         process.stderr.write(
-          `judge: ${summary.resumed + summary.written}/${summary.total} reviews in ${summary.outPath} `
+          `judge (protocol ${protocol.name}): ${summary.resumed + summary.written}/${summary.total} reviews in ${summary.outPath} `
           + `(${summary.resumed} already there, ${summary.written} new; ${summary.unparsable} could not be scored`
           + `${summary.unparsable > 0 ? ', see their "error" field; --retry-failed judges them again' : ''})\n`,
         );
@@ -135,7 +173,7 @@ export function register(program: Command): void {
       const summaries = files.map((file) => {
         const reviews = readReviewFile(file);
         if (reviews.reviews.length === 0) throw new InputError(`${file}: no reviews`);
-        return { file, incompleteLastLine: reviews.torn, ...summarizeReviews(reviews.reviews, { resamples, seed, level }) };
+        return { file, protocols: reviews.protocols, incompleteLastLine: reviews.torn, ...summarizeReviews(reviews.reviews, { resamples, seed, level }) };
       });
       for (const s of summaries) {
         if (s.incompleteLastLine) process.stderr.write(`mllmshift: ${s.file}: the last line is incomplete (is the judge still running?); it is ignored\n`);
@@ -144,6 +182,6 @@ export function register(program: Command): void {
         printJson({ files: summaries });
         return;
       }
-      process.stdout.write(`${summaries.map((s) => formatReviewsSummary(s.file, s)).join('\n\n')}\n`);
+      process.stdout.write(`${summaries.map((s) => formatReviewsSummary(s.file, s, s.protocols)).join('\n\n')}\n`);
     }));
 }

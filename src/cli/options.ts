@@ -7,7 +7,7 @@ import type { BoundForm } from '../core/emi.js';
 import type { JsdMixture } from '../core/jsd.js';
 
 export function addEstimatorOption(cmd: Command): Command {
-  return cmd.requiredOption('--estimator <path>', 'CLUB estimator checkpoint: the authors\' .pt (e.g. CLUB_global.pt) or a .safetensors from train-estimator');
+  return cmd.requiredOption('--estimator <path>', 'CLUB estimator checkpoint: "paper" (the authors\' CLUB_global.pt from `models pull --only club`), a .pt or a .safetensors from train-estimator');
 }
 
 export function addBoundOptions(cmd: Command): Command {

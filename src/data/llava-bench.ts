@@ -75,9 +75,47 @@ export function contextText(rec: Record<string, unknown>, where: string): string
   return `${capStr}\n\n${boxes.join('\n')}`;
 }
 
-/** Python's repr of a float read from JSON (so contexts match LLaVA's review prompts). */
-function pyFloat(x: number): string {
-  return Number.isInteger(x) ? x.toFixed(1) : String(x);
+/**
+ * Python's repr of a float read from JSON (so contexts match LLaVA's review prompts): the
+ * shortest round-trip digits, positional for decimal exponents −4…15 (an integer value gets
+ * ".0"), else scientific with a signed two-digit exponent. E.g. 0.37 → "0.37", 1 → "1.0",
+ * 1e-5 → "1e-05", 1e16 → "1e+16", 123.0 → "123.0".
+ */
+export function pyFloat(x: number): string {
+  if (Number.isNaN(x)) return 'nan';
+  if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
+  if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
+  const [mantissa, expText] = Math.abs(x).toExponential().split('e');
+  const exp = Number(expText);
+  const digits = mantissa.replace('.', '');
+  const sign = x < 0 ? '-' : '';
+  if (exp < -4 || exp >= 16) {
+    const m = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+    return `${sign}${m}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  }
+  if (exp < 0) return `${sign}0.${'0'.repeat(-exp - 1)}${digits}`;
+  const intPart = digits.slice(0, exp + 1).padEnd(exp + 1, '0');
+  const frac = digits.slice(exp + 1);
+  return `${sign}${intPart}.${frac === '' ? '0' : frac}`;
+}
+
+const COCO_BOX_LINE = /^[^\n]*: \[[^\]\n]*\]$/;
+
+/**
+ * Which of LLaVA's review scripts a data set's contexts come from: `coco` when every context
+ * ends with the box lines `contextText` writes for COCO (`category: [x, y, w, h]`, after a blank
+ * line), else `in-the-wild` (free-text descriptions, or no context at all).
+ */
+export function inferLayout(samples: readonly { readonly context?: string }[]): 'coco' | 'in-the-wild' {
+  const contexts = samples.map((s) => s.context).filter((c): c is string => c !== undefined && c !== '');
+  if (contexts.length === 0) return 'in-the-wild';
+  const coco = contexts.every((c) => {
+    const at = c.lastIndexOf('\n\n');
+    if (at < 0) return false;
+    const tail = c.slice(at + 2);
+    return tail === '' || tail.split('\n').every((l) => COCO_BOX_LINE.test(l));
+  });
+  return coco ? 'coco' : 'in-the-wild';
 }
 
 /** Read `{question_id → text}` from an answer JSONL, validating ids and duplicates. */

@@ -11,6 +11,7 @@
  * https://huggingface.co, `resolve/main/<file>`) into that layout: streamed to `<file>.part`
  * and renamed when complete, so an interrupted download never looks like a model.
  */
+import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -107,6 +108,10 @@ export function missingModelError(spec: ModelSpec, modelDir?: string, reason?: s
 }
 
 export interface PullOptions {
+  /** Checked before the file is kept (lower-case hex); a mismatch removes the download. */
+  readonly sha256?: string;
+  /** What to tell a user who cannot connect (default: copy the files by hand, see `models status`). */
+  readonly offlineHint?: string;
   /** Destination root (default: the default models directory). */
   readonly modelDir?: string;
   /** Hub endpoint (default `$HF_ENDPOINT` or https://huggingface.co). */
@@ -126,7 +131,11 @@ export interface PulledFile {
 
 const fmtMB = (n: number) => `${(n / 1e6).toFixed(1)}MB`;
 
-async function download(url: string, dest: string, opts: PullOptions, optional: boolean): Promise<number | undefined> {
+/**
+ * Streams `url` to `dest` (through `dest.part`, renamed when complete and, with `opts.sha256`,
+ * verified). Returns the byte count, or undefined for an optional file the server does not have.
+ */
+export async function download(url: string, dest: string, opts: PullOptions, optional: boolean): Promise<number | undefined> {
   const f = opts.fetch ?? fetch;
   let res: Response;
   try {
@@ -134,7 +143,7 @@ async function download(url: string, dest: string, opts: PullOptions, optional: 
   } catch (e) {
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
     throw new RemoteError(
-      `${url}: cannot connect (${cause?.code ?? cause?.message ?? (e as Error).message}); without internet access, copy the files by hand (see \`mllmshift models status\`)`,
+      `${url}: cannot connect (${cause?.code ?? cause?.message ?? (e as Error).message}); ${opts.offlineHint ?? 'without internet access, copy the files by hand (see `mllmshift models status`)'}`,
     );
   }
   if (optional && res.status === 404) return undefined;
@@ -145,8 +154,10 @@ async function download(url: string, dest: string, opts: PullOptions, optional: 
   const bar = new Progress(basename(dest), total, { enabled: (opts.progress ?? true) && total > 0, format: fmtMB });
   let got = 0;
   const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
+  const hash = createHash('sha256');
   body.on('data', (c: Buffer) => {
     got += c.length;
+    hash.update(c);
     bar.tick(c.length);
   });
   try {
@@ -159,6 +170,11 @@ async function download(url: string, dest: string, opts: PullOptions, optional: 
   if (total > 0 && got !== total) {
     unlinkSync(part);
     throw new RemoteError(`${url}: received ${got} bytes, expected ${total}`);
+  }
+  const digest = hash.digest('hex');
+  if (opts.sha256 !== undefined && digest !== opts.sha256) {
+    unlinkSync(part);
+    throw new RemoteError(`${url}: sha256 of the download is ${digest}, expected ${opts.sha256}; the file was not kept`);
   }
   renameSync(part, dest);
   return got;

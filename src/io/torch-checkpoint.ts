@@ -45,6 +45,8 @@ const ALLOWED_GLOBALS = new Set([
 
 interface Ctx {
   path: string;
+  /** What the file was expected to be, for error messages. */
+  what: string;
   loadStorage(ref: StorageRef): { dv: DataView; numel: number };
 }
 
@@ -84,7 +86,7 @@ function unpickle(ctx: Ctx, data: Buffer): unknown {
   const memo = new Map<number, unknown>();
   let p = 0;
   const fail = (what: string): never => {
-    throw new InputError(`${ctx.path}: not a PyTorch state-dict checkpoint: ${what} (pickle byte ${p})`);
+    throw new InputError(`${ctx.path}: not ${ctx.what}: ${what} (pickle byte ${p})`);
   };
   const need = (n: number): void => { if (p + n > data.length) fail('pickle ends early'); };
   const popMark = (): unknown[] => {
@@ -197,6 +199,22 @@ function unpickle(ctx: Ctx, data: Buffer): unknown {
 }
 
 /**
+ * Unpickles plain data (dicts as Maps, lists and tuples as arrays, numbers, strings, booleans,
+ * None) with the same restricted unpickler: a pickle that names any global other than the
+ * tensor-rebuilding ones, or holds tensors, is refused. Nothing is executed.
+ */
+export function readPlainPickle(where: string, data: Buffer, what = 'a plain-data pickle'): unknown {
+  const ctx: Ctx = {
+    path: where,
+    what,
+    loadStorage() {
+      throw new InputError(`${where}: not ${what}: it holds tensor storages`);
+    },
+  };
+  return unpickle(ctx, data);
+}
+
+/**
  * Read a state dict of tensors from a PyTorch zip checkpoint. Returns tensor name → tensor.
  * Nested dicts (e.g. `{"state_dict": {...}}` or `{"model": {...}}`) are flattened with dots.
  */
@@ -217,6 +235,7 @@ export function readTorchStateDict(path: string, bytes?: Buffer): Map<string, To
   const cache = new Map<string, { dv: DataView; numel: number }>();
   const ctx: Ctx = {
     path,
+    what: 'a PyTorch state-dict checkpoint',
     loadStorage(ref) {
       let s = cache.get(ref.key);
       if (!s) {

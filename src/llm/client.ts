@@ -293,9 +293,10 @@ export class ChatClient {
 }
 
 function toWireRequest(r: ChatRequest): OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming {
+  // Key order as LLaVA's review scripts send them (model, messages, temperature, max_tokens).
   const body: Record<string, unknown> = { model: r.model, messages: r.messages };
-  if (r.maxTokens !== undefined) body.max_tokens = r.maxTokens;
   if (r.temperature !== undefined) body.temperature = r.temperature;
+  if (r.maxTokens !== undefined) body.max_tokens = r.maxTokens;
   if (r.topP !== undefined) body.top_p = r.topP;
   if (r.seed !== undefined) body.seed = r.seed;
   return body as unknown as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming;

@@ -4,9 +4,11 @@
  * reference answer and Assistant 2 = the model's answer, and a rule for the question's
  * category; it must reply with two 1–10 scores on its first line, then an explanation.
  *
- * Replies whose first line does not hold two scores are asked again (`parseRetries` times);
- * if they still fail, the review is written with `tuple: null` and an `error`, so it is
- * counted as failed and never averaged in. With `bothOrders`, every item is also judged with
+ * What is sent and how replies are read is a judge protocol (`judge-protocol.ts`): the
+ * project's own rules by default, LLaVA's with `llava-bench`; each review names its protocol.
+ * Replies that cannot be scored are asked again (`parseRetries` times, the protocol's default);
+ * if they still fail, the review is written with the protocol's failed tuple (null, or LLaVA's
+ * [-1, -1]) and an `error`, so it is counted as failed and never averaged in. With `bothOrders`, every item is also judged with
  * the answers swapped and the two verdicts are averaged, cancelling position bias.
  *
  * Reviews are appended and fsync'd as they arrive, under a lock; rerunning resumes (see `infer.ts`).
@@ -17,96 +19,21 @@ import type { ResponseRecord } from '../data/responses.js';
 import { questionIdFor } from './answers.js';
 import { completeCached, type ResponseCache } from './cache.js';
 import { ChatRequestError, type ChatClient, type ChatMessage, type ChatRequest } from './client.js';
+import { inferLayout } from '../data/llava-bench.js';
+import {
+  PROJECT_PROTOCOL, failedTuple, protocolMessages, protocolScores, type DataLayout, type JudgeItem, type JudgeProtocol,
+} from './judge-protocol.js';
 import { indexSamples, type SampleFailure } from './infer.js';
 import { JsonlAppender, type JsonlContents } from './jsonl-log.js';
 import { runPool } from './pool.js';
 
-/** The judge's standing instruction (system message). */
-export const JUDGE_SYSTEM_PROMPT =
-  'You are an impartial, meticulous reviewer who assesses how well AI assistants answer questions about images.';
-
-const RULE_LEAD: Record<'conv' | 'detail' | 'complex' | 'default', string> = {
-  conv:
-    'Two AI assistants have answered the user question shown above, which the user asked while looking at an image. '
-    + 'It is a conversational question about what the image shows: a good answer is correct about the image, answers what was asked, and stays to the point.',
-  detail:
-    'Two AI assistants have answered the user request shown above, which asks for a description of an image. '
-    + 'A good answer describes the image thoroughly and accurately; details that the image does not support count against it.',
-  complex:
-    'Two AI assistants have answered the user question shown above, which asks for reasoning about an image. '
-    + 'A good answer draws sound, well-explained conclusions from what the image actually shows.',
-  default:
-    'Two AI assistants have answered the user question shown above, which the user asked while looking at an image.',
-};
-
-const CONTEXT_NOTE_PRESENT =
-  'You cannot see the image: the [Context] section describes its visual content in a few sentences (and may list objects with their positions). Treat it as your view of the image.';
-const CONTEXT_NOTE_ABSENT =
-  'You cannot see the image and no description of it is available; judge the answers by their relevance, plausibility and internal consistency.';
-
-const RULE_TAIL =
-  'Rate each assistant on a scale from 1 to 10 for the helpfulness, relevance and accuracy of its answer and its level of detail; a higher score means a better answer overall.\n'
-  + 'Your reply must start with one line that holds only the two scores, for Assistant 1 and then Assistant 2, separated by a space.\n'
-  + 'From the next line on, explain your assessment thoroughly. Stay impartial, and do not let the order in which the answers are shown affect your judgment.';
-
-/** The category a rule is chosen by: `llava_bench_conv` → `conv`; unknown ones → `default`. */
-export function ruleCategory(category: string | undefined): 'conv' | 'detail' | 'complex' | 'default' {
-  const c = (category ?? '').replace(/^llava_bench_/, '');
-  return c === 'conv' || c === 'detail' || c === 'complex' ? c : 'default';
+/** The judge's chat messages for one comparison (the project's protocol unless another is given). */
+export function judgeMessages(item: JudgeItem, protocol: JudgeProtocol = PROJECT_PROTOCOL, layout: DataLayout = 'in-the-wild'): ChatMessage[] {
+  return protocolMessages(protocol, item, layout);
 }
 
-/** The judging rule for a question category. */
-export function judgeRule(category: string | undefined, hasContext: boolean): string {
-  return `${RULE_LEAD[ruleCategory(category)]} ${hasContext ? CONTEXT_NOTE_PRESENT : CONTEXT_NOTE_ABSENT}\n${RULE_TAIL}`;
-}
-
-export interface JudgeItem {
-  readonly question: string;
-  readonly context?: string;
-  readonly category?: string;
-  readonly answer1: string;
-  readonly answer2: string;
-}
-
-/** The judge's chat messages for one comparison. */
-export function judgeMessages(item: JudgeItem): ChatMessage[] {
-  const hasContext = item.context !== undefined && item.context.trim() !== '';
-  const user =
-    (hasContext ? `[Context]\n${item.context}\n\n` : '')
-    + `[Question]\n${item.question}\n\n`
-    + `[Assistant 1]\n${item.answer1}\n\n[End of Assistant 1]\n\n`
-    + `[Assistant 2]\n${item.answer2}\n\n[End of Assistant 2]\n\n`
-    + `[System]\n${judgeRule(item.category, hasContext)}\n\n`;
-  return [
-    { role: 'system', content: JUDGE_SYSTEM_PROMPT },
-    { role: 'user', content: user },
-  ];
-}
-
-const NUMBER = /^\d+(?:\.\d+)?$/;
-
-/**
- * The two scores on the first non-empty line of a judge reply, or undefined when that line
- * does not hold exactly two numbers in [1, 10]. Tolerated around them: Markdown emphasis,
- * separators (space, comma, semicolon, slash, "and", "vs"), "/10" suffixes and
- * "Assistant 1:" / "Assistant 2:" labels. Examples: "8 7", "8, 7", "**8/10 7/10**",
- * "Assistant 1: 8 Assistant 2: 6.5".
- */
-export function parseJudgeScores(reply: string): [number, number] | undefined {
-  const first = reply.split(/\r?\n/).find((l) => l.trim() !== '');
-  if (first === undefined) return undefined;
-  const cleaned = first
-    .replace(/[*_`#>]/g, ' ')
-    .replace(/assistant\s*[12]\s*[:=-]?/gi, ' ')
-    .replace(/scores?\s*[:=-]?/gi, ' ')
-    .replace(/(\d)\s*\/\s*10\b/g, '$1')
-    .replace(/\b(and|vs\.?)\b/gi, ' ')
-    .replace(/[,;:/()[\]]/g, ' ')
-    .trim();
-  const tokens = cleaned.split(/\s+/).filter((t) => t !== '');
-  if (tokens.length !== 2 || !tokens.every((t) => NUMBER.test(t))) return undefined;
-  const scores = tokens.map(Number) as [number, number];
-  return scores.every((s) => s >= 1 && s <= 10) ? scores : undefined;
+function isFailedTuple(t: readonly [number, number] | null): boolean {
+  return t === null || !t.every((x) => Number.isFinite(x) && x >= 0);
 }
 
 /** One line of a reviews file. `tuple` is [reference score, model score], or null when the judgment failed. */
@@ -119,6 +46,8 @@ export interface ReviewRecord {
   readonly answer2_id: string;
   readonly model_id: string;
   readonly judge_model: string;
+  /** The judge protocol's name (reviews written before protocols existed have none: `mllmshift`). */
+  readonly protocol?: string;
   readonly both_orders: boolean;
   /** With both orders: the verdict with the model's answer shown first, mapped back to [reference, model]. */
   readonly swapped?: { readonly tuple: [number, number] | null; readonly content: string };
@@ -137,11 +66,15 @@ export interface JudgeOptions {
   readonly outPath: string;
   readonly bothOrders?: boolean;
   readonly cache?: ResponseCache;
-  /** Default 1024, as LLaVA's review script. */
+  /** Default: the project's protocol. */
+  readonly protocol?: JudgeProtocol;
+  /** Picks the rule key (LLaVA's COCO vs in-the-wild scripts); default inferred from the contexts. */
+  readonly layout?: DataLayout;
+  /** Default: the protocol's (1024 for both registered protocols, as LLaVA's review script). */
   readonly maxTokens?: number;
-  /** Default 0.2, as LLaVA's review script. */
+  /** Default: the protocol's (0.2 for both registered protocols, as LLaVA's review script). */
   readonly temperature?: number;
-  /** Extra requests for a reply whose scores cannot be read; default 2. */
+  /** Extra requests for a reply whose scores cannot be read; default: the protocol's. */
   readonly parseRetries?: number;
   /** Judge again the items whose earlier judgment failed (their old reviews are removed). */
   readonly retryFailed?: boolean;
@@ -221,7 +154,9 @@ function parseReview(value: unknown, path: string, line: number): ReviewRecord {
 }
 
 /** The reviews already in the file, checked against the items and the run's settings. */
-function existingReviews(contents: JsonlContents, outPath: string, itemsById: ReadonlyMap<string, PreparedItem>, judgeModel: string, bothOrders: boolean): ReviewRecord[] {
+function existingReviews(
+  contents: JsonlContents, outPath: string, itemsById: ReadonlyMap<string, PreparedItem>, judgeModel: string, bothOrders: boolean, protocol: string,
+): ReviewRecord[] {
   const reviews = contents.values.map((v, i) => parseReview(v, outPath, contents.lines[i]));
   const seen = new Set<string>();
   for (const r of reviews) {
@@ -235,6 +170,10 @@ function existingReviews(contents: JsonlContents, outPath: string, itemsById: Re
         `${outPath} was made with another judge model, answer file or --both-orders setting (question_id ${id}); write to another --out file`,
       );
     }
+    const made = r.protocol ?? PROJECT_PROTOCOL.name;
+    if (made !== protocol) {
+      throw new InputError(`${outPath} was made with judge protocol "${made}", not "${protocol}" (question_id ${id}); write to another --out file`);
+    }
   }
   return reviews;
 }
@@ -243,21 +182,25 @@ function existingReviews(contents: JsonlContents, outPath: string, itemsById: Re
 export async function judgeAnswers(options: JudgeOptions): Promise<JudgeSummary> {
   const { client, judgeModel, outPath, cache } = options;
   const bothOrders = options.bothOrders ?? false;
-  const parseRetries = options.parseRetries ?? 2;
+  const protocol = options.protocol ?? PROJECT_PROTOCOL;
+  const parseRetries = options.parseRetries ?? protocol.parseRetries;
+  const layout = options.layout ?? inferLayout(options.samples);
   const items = prepareItems(options);
+  // Every request is built before any is sent: a question without a rule or a context fails now.
+  for (const it of items) protocolMessages(protocol, { question: it.sample.question, context: it.sample.context, category: it.sample.category, answer1: '', answer2: '' }, layout);
   const itemsById = new Map(items.map((it) => [it.sample.id, it]));
 
   const { appender: out, contents } = JsonlAppender.open(outPath);
   try {
-    let existing = existingReviews(contents, outPath, itemsById, judgeModel, bothOrders);
-    if (options.retryFailed && existing.some((r) => r.tuple === null)) {
-      existing = existing.filter((r) => r.tuple !== null);
+    let existing = existingReviews(contents, outPath, itemsById, judgeModel, bothOrders, protocol.name);
+    if (options.retryFailed && existing.some((r) => isFailedTuple(r.tuple))) {
+      existing = existing.filter((r) => !isFailedTuple(r.tuple));
       out.rewrite(existing);
     }
     const done = new Set(existing.map((r) => String(r.question_id)));
     const pending = items.filter((it) => !done.has(it.sample.id));
     const resumed = existing.length;
-    let unparsable = existing.filter((r) => r.tuple === null).length;
+    let unparsable = existing.filter((r) => isFailedTuple(r.tuple)).length;
     let written = 0;
     let extraRequests = 0;
     let consecutiveFailures = 0;
@@ -268,19 +211,19 @@ export async function judgeAnswers(options: JudgeOptions): Promise<JudgeSummary>
     const ask = async (item: JudgeItem): Promise<{ scores: [number, number] | undefined; content: string }> => {
       const request: ChatRequest = {
         model: judgeModel,
-        messages: judgeMessages(item),
-        maxTokens: options.maxTokens ?? 1024,
-        temperature: options.temperature ?? 0.2,
+        messages: protocolMessages(protocol, item, layout),
+        maxTokens: options.maxTokens ?? protocol.maxTokens,
+        temperature: options.temperature ?? protocol.temperature,
       };
       let content = '';
       for (let attempt = 0; attempt <= parseRetries; attempt++) {
         if (attempt > 0) extraRequests += 1;
         const { result } = await completeCached(client, cache, request, {
           signal: options.signal,
-          accept: (r) => parseJudgeScores(r.text) !== undefined,
+          accept: (r) => protocolScores(protocol, r.text) !== undefined,
         });
         content = result.text;
-        const scores = parseJudgeScores(content);
+        const scores = protocolScores(protocol, content);
         if (scores) return { scores, content };
       }
       return { scores: undefined, content };
@@ -302,15 +245,16 @@ export async function judgeAnswers(options: JudgeOptions): Promise<JudgeSummary>
         const record: ReviewRecord = {
           question_id: it.questionId,
           ...(it.sample.category !== undefined ? { category: it.sample.category } : {}),
-          tuple,
+          tuple: tuple ?? failedTuple(protocol),
           content: forward.content,
           answer1_id: it.referenceId,
           answer2_id: it.answerId,
           model_id: it.answer.modelId ?? '',
           judge_model: judgeModel,
+          protocol: protocol.name,
           both_orders: bothOrders,
           ...(swapped ? { swapped } : {}),
-          ...(tuple === null ? { error: `the judge's reply did not start with two scores from 1 to 10 (after ${parseRetries + 1} attempts per order)` } : {}),
+          ...(tuple === null ? { error: `the judge's reply did not start with two scores (protocol "${protocol.name}", ${protocol.scoreParser} parser; after ${parseRetries + 1} attempts per order)` } : {}),
         };
         out.append(record);
         written += 1;

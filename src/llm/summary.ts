@@ -179,9 +179,14 @@ export function summarizeReviews(reviews: readonly ScoredReview[], options: Summ
 export interface ReviewFile {
   readonly path: string;
   readonly reviews: ScoredReview[];
+  /** The judge protocols the reviews name (sorted; `NOT_RECORDED` for reviews without one, e.g. LLaVA's). */
+  readonly protocols: string[];
   /** True when the last line was cut off (the judge is still running or was killed). */
   readonly torn: boolean;
 }
+
+/** What `protocols` lists for reviews that do not name their judge protocol. */
+export const NOT_RECORDED = '(not recorded)';
 
 /**
  * Reads a reviews JSONL (ours or LLaVA's). Scores come from `tuple` (or LLaVA's older `score`);
@@ -190,10 +195,12 @@ export interface ReviewFile {
  */
 export function readReviewFile(path: string): ReviewFile {
   const contents = readJsonl(path);
+  const protocols = new Set<string>();
   const reviews = contents.values.map((value, i): ScoredReview => {
     const where = `${path}: line ${contents.lines[i]}`;
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InputError(`${where}: expected a review object`);
     const v = value as Record<string, unknown>;
+    protocols.add(typeof v.protocol === 'string' && v.protocol !== '' ? v.protocol : NOT_RECORDED);
     const category = v.category === undefined || v.category === null ? undefined : String(v.category);
     const raw = 'tuple' in v ? v.tuple : v.score;
     if (raw === undefined) throw new InputError(`${where}: no "tuple" (the two scores [reference, model])`);
@@ -205,7 +212,7 @@ export function readReviewFile(path: string): ReviewFile {
     const ok = Number.isFinite(a) && Number.isFinite(b) && a >= 0 && b >= 0;
     return { category, tuple: ok ? [a, b] : null };
   });
-  return { path, reviews, torn: contents.torn };
+  return { path, reviews, protocols: [...protocols].sort(), torn: contents.torn };
 }
 
 function fmt(v: number | null, digits: number): string {
@@ -216,8 +223,8 @@ function fmtCI(ci: readonly [number, number] | null): string {
   return ci === null ? '' : ` [${ci[0].toFixed(1)}, ${ci[1].toFixed(1)}]`;
 }
 
-/** A plain-text table of a summary, one row per category. */
-export function formatReviewsSummary(title: string, s: ReviewsSummary): string {
+/** A plain-text table of a summary, one row per category; `protocols` are named under the title. */
+export function formatReviewsSummary(title: string, s: ReviewsSummary, protocols?: readonly string[]): string {
   const ci = s.bootstrap.resamples > 0 ? ` [${Math.round(s.bootstrap.level * 100)}% CI]` : '';
   const header = ['category', 'n', 'failed', 'reference', 'model', `RP${ci}`, `win rate %${ci}`, 'LLaVA: RP ref model'];
   const rows = s.categories.map((c) => [
@@ -231,5 +238,6 @@ export function formatReviewsSummary(title: string, s: ReviewsSummary): string {
     c.llava ? `${c.llava.relative} ${c.llava.reference} ${c.llava.model}` : '—',
   ]);
   const note = s.bootstrap.resamples > 0 ? ` (bootstrap: ${s.bootstrap.resamples} resamples, seed ${s.bootstrap.seed})` : '';
-  return `${title}${note}\n${renderTable(header, rows)}`;
+  const named = protocols ? `\njudge protocol: ${protocols.join(', ')}` : '';
+  return `${title}${note}${named}\n${renderTable(header, rows)}`;
 }

@@ -13,6 +13,8 @@ export interface SeenRequest {
   readonly url: string;
   readonly headers: IncomingMessage['headers'];
   readonly body: ChatBody;
+  /** The request body exactly as received (UTF-8). */
+  readonly raw: string;
 }
 
 export interface ChatBody {
@@ -77,7 +79,8 @@ export async function startFakeServer(behave: (req: SeenRequest) => Reply): Prom
       };
       res.on('close', finish);
       pending.add(res);
-      const seen: SeenRequest = { n: requests.length, at: Date.now(), url: req.url ?? '', headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as ChatBody };
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const seen: SeenRequest = { n: requests.length, at: Date.now(), url: req.url ?? '', headers: req.headers, body: JSON.parse(raw) as ChatBody, raw };
       requests.push(seen);
       const reply = state.behave(seen);
       const send = () => {
