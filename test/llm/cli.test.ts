@@ -78,7 +78,7 @@ test('judge and judge summarize from the command line', async () => {
   const reviews = join(dir, 'reviews.jsonl');
   const r = await startCli(['judge', '--dataset', data, '--answers', answers, '--judge-model', 'judge', '--base-url', server.url, '--out', reviews, '--both-orders', '--json'], env).done;
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(JSON.parse(r.stdout), { out: reviews, total: 12, resumed: 0, written: 12, unparsable: 0, parseRetries: 0, failed: [] });
+  assert.deepEqual(JSON.parse(r.stdout), { out: reviews, protocol: 'mllmshift', total: 12, resumed: 0, written: 12, unparsable: 0, parseRetries: 0, failed: [] });
   assert.equal(lineCount(reviews), 12);
 
   const s = await startCli(['judge', 'summarize', reviews, '--json', '--resamples', '200'], env).done;
@@ -86,6 +86,7 @@ test('judge and judge summarize from the command line', async () => {
   const doc = JSON.parse(s.stdout) as { files: { file: string; categories: { category: string; n: number; failed: number; relativeScore: number; winRate: number; relativeScoreCI: number[]; llava: unknown }[] }[] };
   const [file] = doc.files;
   assert.equal(file.file, reviews);
+  assert.deepEqual((file as unknown as { protocols: string[] }).protocols, ['mllmshift']);
   assert.deepEqual(file.categories.map((c) => [c.category, c.n, c.failed]), [['all', 12, 0], ['complex', 4, 0], ['conv', 4, 0], ['detail', 4, 0]]);
   for (const c of file.categories) {
     assert.equal(c.relativeScore, 75);
@@ -96,6 +97,7 @@ test('judge and judge summarize from the command line', async () => {
   const text = await startCli(['judge', 'summarize', reviews, '--resamples', '0'], env).done;
   assert.equal(text.code, 0);
   assert.match(text.stdout, /all\s+12\s+0\s+8\.000\s+6\.000\s+75\.0\s+0\.0\s+75 80 60/);
+  assert.match(text.stdout, /^judge protocol: mllmshift$/m);
 });
 
 test('the API key is sent but never printed or written; usage errors exit 2', async () => {
