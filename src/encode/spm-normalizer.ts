@@ -45,27 +45,15 @@ export function parseCharsMap(blob: Uint8Array): CharsMap {
 export function utf8CharLength(s: Uint8Array, pos: number, end: number): number {
   const b0 = s[pos];
   if (b0 < 0x80) return 1;
-  const trail = (k: number) => pos + k < end && (s[pos + k] & 0xc0) === 0x80;
-  let n: number;
-  let cp: number;
-  if ((b0 & 0xe0) === 0xc0) {
-    if (!trail(1)) return 0;
-    n = 2;
-    cp = ((b0 & 0x1f) << 6) | (s[pos + 1] & 0x3f);
-    if (cp < 0x80) return 0;
-  } else if ((b0 & 0xf0) === 0xe0) {
-    if (!trail(1) || !trail(2)) return 0;
-    n = 3;
-    cp = ((b0 & 0x0f) << 12) | ((s[pos + 1] & 0x3f) << 6) | (s[pos + 2] & 0x3f);
-    if (cp < 0x800) return 0;
-  } else if ((b0 & 0xf8) === 0xf0) {
-    if (!trail(1) || !trail(2) || !trail(3)) return 0;
-    n = 4;
-    cp = ((b0 & 0x07) << 18) | ((s[pos + 1] & 0x3f) << 12) | ((s[pos + 2] & 0x3f) << 6) | (s[pos + 3] & 0x3f);
-    if (cp < 0x10000) return 0;
-  } else {
-    return 0;
+  const n = (b0 & 0xe0) === 0xc0 ? 2 : (b0 & 0xf0) === 0xe0 ? 3 : (b0 & 0xf8) === 0xf0 ? 4 : 0;
+  if (n === 0 || pos + n > end) return 0;
+  let cp = b0 & (0x7f >> n);
+  for (let k = 1; k < n; k++) {
+    const b = s[pos + k];
+    if ((b & 0xc0) !== 0x80) return 0;
+    cp = (cp << 6) | (b & 0x3f);
   }
+  if (cp < (n === 2 ? 0x80 : n === 3 ? 0x800 : 0x10000)) return 0;
   return cp < 0xd800 || (cp >= 0xe000 && cp <= 0x10ffff) ? n : 0;
 }
 
@@ -79,6 +67,13 @@ class Bytes {
   push(b: number): void {
     if (this.length === this.data.length) this.grow(1);
     this.data[this.length++] = b;
+  }
+  /** A space: U+2581 when `escape`, else ' '. */
+  pushSpace(escape: boolean): void {
+    if (!escape) return this.push(SPACE);
+    this.push(ESCAPED[0]);
+    this.push(ESCAPED[1]);
+    this.push(ESCAPED[2]);
   }
   private grow(extra: number): void {
     const next = new Uint8Array(Math.max(this.data.length * 2, this.length + extra));
@@ -143,11 +138,7 @@ export class SpmNormalizer {
     }
     if (pos === end) return new Uint8Array(0);
     const out = new Bytes((end - pos) * 3 + 3);
-    const space = () => {
-      if (escapeWhitespaces) for (const b of ESCAPED) out.push(b);
-      else out.push(SPACE);
-    };
-    if (addDummyPrefix) space();
+    if (addDummyPrefix) out.pushSpace(escapeWhitespaces);
     let prevSpace = removeExtraWhitespaces;
     while (pos < end) {
       const used = this.rule(input, pos, end);
@@ -157,7 +148,7 @@ export class SpmNormalizer {
       if (prevSpace) while (s < e && src[s] === SPACE) s++;
       if (s < e) {
         for (let k = s; k < e; k++) {
-          if (src[k] === SPACE && escapeWhitespaces) space();
+          if (src[k] === SPACE) out.pushSpace(escapeWhitespaces);
           else out.push(src[k]);
         }
         prevSpace = src[e - 1] === SPACE;

@@ -76,6 +76,7 @@ class ByteTrie {
           this.rehash();
           h = this.slot(key);
         }
+        if (this.nodes >= 1 << 23) throw new RangeError('unigram: more than 2^23 trie nodes');
         this.keys[h] = key;
         this.children[h] = this.nodes++;
         this.count++;
