@@ -108,6 +108,7 @@ function readAddedTokens(t: unknown, path: string): AddedToken[] {
     if (!isObject(a) || typeof a.content !== 'string' || a.content === '' || !Number.isInteger(a.id)) {
       throw new InputError(`${path}: added_tokens[${i}] must have a non-empty "content" and an integer "id"`);
     }
+    if (a.single_word === true) throw new InputError(`${path}: added_tokens[${i}] has "single_word": true, which XLM-R's tokens do not use (not supported)`);
     return { content: a.content, id: a.id as number, lstrip: a.lstrip === true, rstrip: a.rstrip === true };
   });
 }

@@ -166,5 +166,6 @@ test('unsupported tokenizer.json layouts are InputErrors naming the file and the
   bad({ model: { type: 'BPE', vocab: {} } }, /Unigram/);
   bad({ model: { type: 'Unigram', unk_id: 0, vocab: [['a', 'x']] } }, /model\.vocab\[0\]/);
   bad({ post_processor: null }, /post_processor/);
+  bad({ added_tokens: [{ id: 0, content: '<s>', single_word: true }] }, /added_tokens\[0\].*single_word/);
   bad({ normalizer: { type: 'Precompiled', precompiled_charsmap: Buffer.from([9, 0, 0, 0, 1]).toString('base64') } }, /exceeds/);
 });
