@@ -62,7 +62,8 @@ export function register(program: Command): void {
         const uncertainty = bootstrap > 0 || permutations > 0
           ? await emidUncertainty(id, oods, ckpt.network, { ...bound, bootstrap, permutations, seed, moments: await clubMomentsFn(ckpt.network) })
           : null;
-        const json = uncertainty ? emidUncertaintyJson(emidResultsJson(analysis, ckpt.path), uncertainty) : emidResultsJson(analysis, ckpt.path);
+        const unit = ckpt.network.boundedLogvar ? 'score' : 'nats';
+        const json = uncertainty ? emidUncertaintyJson(emidResultsJson(analysis, ckpt.path, unit), uncertainty) : emidResultsJson(analysis, ckpt.path, unit);
         if (opts.json) {
           printJson(json);
           return;

@@ -133,3 +133,15 @@ export function kendall(x: ArrayLike<number>, y: ArrayLike<number>): Correlation
   const pValue = varS > 0 ? Math.min(1, 2 * (1 - jStat.normal.cdf(Math.abs(s) / Math.sqrt(varS), 0, 1))) : null;
   return { statistic: tau, pValue, n };
 }
+
+/**
+ * 95 % interval of a correlation from Fisher's z = atanh(r): tanh(z ± 1.959964·se), with
+ * se = 1/√(n − 3) for Pearson r and se = √((1 + ρ²/2)/(n − 3)) for Spearman ρ (Bonett &
+ * Wright 2000). null when n < 4. Example: correlationCi95(0.5, 28, 'pearson') ≈ [0.1560, 0.7358].
+ */
+export function correlationCi95(r: number, n: number, kind: 'pearson' | 'spearman'): [number, number] | null {
+  if (n < 4 || !Number.isFinite(r)) return null;
+  const z = Math.atanh(Math.max(-1, Math.min(1, r)));
+  const se = kind === 'pearson' ? 1 / Math.sqrt(n - 3) : Math.sqrt((1 + (r * r) / 2) / (n - 3));
+  return [Math.tanh(z - 1.959963984540054 * se), Math.tanh(z + 1.959963984540054 * se)];
+}

@@ -131,3 +131,16 @@ export function scenarioGrid(grid: GridName): Scenario[] {
 export function idScenarioName(grid: GridName): string {
   return grid === 'synthetic' ? 'llava_bench_coco' : 'llava_bench_coco_English';
 }
+
+const PAPER_ORDER: ReadonlyMap<string, number> = new Map([...syntheticGrid(), ...naturalGrid()].map((s, i) => [s.name, i]));
+
+/**
+ * Sort scenario names in the paper's order (the grids above: severity ascending; COCO, then
+ * in-the-wild easy/normal/hard; languages as PAPER_LANGUAGES); names outside both grids keep
+ * their relative order after them. Example: ['llava_bench_coco_frost_1', 'llava_bench_coco_sr_4']
+ * → ['llava_bench_coco_sr_4', 'llava_bench_coco_frost_1'].
+ */
+export function inPaperOrder<T>(items: readonly T[], name: (item: T) => string): T[] {
+  const rank = (t: T): number => PAPER_ORDER.get(name(t)) ?? Number.POSITIVE_INFINITY;
+  return items.map((t, i) => ({ t, i, r: rank(t) })).sort((a, b) => (a.r === b.r ? a.i - b.i : a.r - b.r)).map((x) => x.t);
+}

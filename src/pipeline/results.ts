@@ -5,7 +5,7 @@
  * EMI vs the simulated model's known accuracy).
  */
 import { kendall, pearson, spearman } from '../core/stats.js';
-import { parseScenario } from '../data/scenarios.js';
+import { inPaperOrder, parseScenario } from '../data/scenarios.js';
 import type { CorrelationSummary, ExampleResponse, RunResults, ScenarioResult } from '../report/run-results.js';
 import { VERSION } from '../version.js';
 import type { EmidAnalysis } from './estimate.js';
@@ -34,7 +34,8 @@ export function correlationSummary(x: readonly number[], y: readonly number[]): 
   };
 }
 
-function scenarioShape(name: string): Pick<ScenarioResult, 'visualShift' | 'visualSeverity' | 'textShift' | 'textSeverity'> & { modality: ScenarioResult['modality'] | null } {
+/** A scenario's place on the shift grid, from its name (DESIGN.md §3 naming); all null for a custom name. */
+export function scenarioShape(name: string): Pick<ScenarioResult, 'visualShift' | 'visualSeverity' | 'textShift' | 'textSeverity'> & { modality: ScenarioResult['modality'] | null } {
   try {
     const s = parseScenario(name);
     return {
@@ -57,6 +58,8 @@ export interface AssembleOptions {
   readonly encoders: string;
   readonly estimator: string;
   readonly simulated: boolean;
+  /** Whether the estimator is calibrated (unbounded log-variance) or the paper's (a monotone score). */
+  readonly emiUnit: 'score' | 'nats';
   readonly notes: readonly string[];
   readonly judge: ReadonlyMap<string, JudgeScores>;
   readonly simulatedAccuracy?: ReadonlyMap<string, number>;
@@ -86,7 +89,7 @@ export function assembleRunResults(a: EmidAnalysis, u: EmidUncertainty | null, o
       judge: judge(a.id.name),
       simulatedAccuracy: o.simulatedAccuracy?.get(a.id.name) ?? null,
     },
-    ...a.ood.map((s): ScenarioResult => {
+    ...inPaperOrder(a.ood, (s) => s.name).map((s): ScenarioResult => {
       const shape = scenarioShape(s.name);
       const un = u?.ood.get(s.name);
       return {
@@ -139,6 +142,8 @@ export function assembleRunResults(a: EmidAnalysis, u: EmidUncertainty | null, o
       bound: a.options.bound,
       jsdMixture: a.options.jsdMixture,
       simulated: o.simulated,
+      source: 'run',
+      emiUnit: o.emiUnit,
       notes: o.notes,
     },
     EMI,

@@ -321,6 +321,7 @@ export async function runStudy(config: ResolvedRunConfig, hooks: RunHooks = {}):
         encoders: describeEncoders(idSet.metadata.encoders, config.encoders.kind),
         estimator: estimatorPath,
         simulated: hooks.simulated ?? false,
+        emiUnit: ckpt.network.boundedLogvar ? 'score' : 'nats',
         notes: hooks.notes ?? [],
         judge: judgeScores,
         simulatedAccuracy: hooks.accuracyOf

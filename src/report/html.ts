@@ -5,14 +5,17 @@
  * name, scenario names, notes, questions, responses) is escaped: a response containing
  * `<script>` is shown as text.
  *
- * Sections: summary (run, bound check, headline correlations), the four plots of plots.ts,
- * the per-scenario table, example responses and a glossary of the quantities (DESIGN.md §1).
+ * Sections: summary (run, how loose the bound is, correlations with their intervals), the
+ * figures of plots.ts, the compact per-scenario table (tables.ts), "why it hurts" when the run
+ * store is at hand (why-it-hurts.ts), example responses and a glossary (DESIGN.md §1). With
+ * `report --export` the page links each figure's SVG/PNG and each table's CSV/LaTeX.
  */
 import { InputError } from '../errors.js';
-import type { CorrelationSummary, Interval, RunResults, ScenarioResult } from './run-results.js';
+import type { RunResults, ScenarioResult } from './run-results.js';
 import { escapeHtml } from './escape.js';
-import { formatInterval, formatNumber, formatP, pClause } from './html-format.js';
-import { chooseOutcome, emiScatterSvg, emidBoundSvg, emidHeatmapSvg, jsdBarsSvg } from './plots.js';
+import { formatNumber } from './html-format.js';
+import { boundLooseness, chooseOutcome, correlationText, emiScatterSvg, emiUnitLabel, emidBoundSvg, emidByScenarioSvg, emidHeatmapSvg, gridKind, jsdBarsSvg, type Drawn } from './plots.js';
+import { correlationTable, loosenessText, scenarioTable, tableHtml } from './tables.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 
 const CSS = `
@@ -30,6 +33,14 @@ figure h3, .example h3 { margin-top: 0; }
 .verdict { border-radius: 8px; padding: 12px 16px; margin: 12px 0; font-weight: 600; }
 .verdict.ok { background: #e8f4ec; border: 1px solid #9fd0ad; }
 .verdict.bad { background: #fdecea; border: 1px solid #f0a9a3; }
+.verdict.neutral { background: var(--soft); border: 1px solid var(--line); font-weight: 500; }
+table.compact { font-size: 12px; }
+table.compact td, table.compact th { padding: 3px 5px; white-space: nowrap; }
+table.compact thead th { white-space: normal; vertical-align: bottom; }
+table.compact td:first-child { max-width: 220px; overflow: hidden; text-overflow: ellipsis; }
+.ci { color: var(--muted); font-size: 11px; }
+.exports { font-size: 12.5px; font-weight: 400; margin-left: 8px; }
+.exports a { color: var(--accent); }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 18px; margin: 0; }
 dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }
@@ -92,222 +103,183 @@ function simulationBanner(r: RunResults): string {
 function boundVerdict(r: RunResults): string {
   const ood = oodScenarios(r).filter((s) => s.boundHolds !== null);
   const violated = ood.filter((s) => s.boundHolds === false);
-  if (r.boundHoldsEverywhere && violated.length === 0) {
-    return `<div class="verdict ok" id="bound-verdict">EMID ≤ upper bound held in all ${ood.length} OOD scenario${ood.length === 1 ? '' : 's'}.</div>`;
+  if (violated.length === 0) {
+    return `<p class="verdict neutral" id="bound-verdict">${e(loosenessText(r))}. A bound this far above EMID says little about any one scenario; what the paper uses is its correlation with EMID across scenarios.</p>`;
   }
   const names = violated.map((s) => e(s.name)).join(', ');
-  return `<div class="verdict bad" id="bound-verdict">EMID ≤ upper bound did not hold everywhere: violated in ${violated.length} of ${ood.length} OOD scenarios${names ? ` (${names})` : ''}.</div>`;
-}
-
-function correlationRow(label: string, c: CorrelationSummary | null): string {
-  if (!c) return '';
-  return (
-    `<tr><th scope="row">${label}</th><td class="num">${c.n}</td>` +
-    `<td class="num">${formatNumber(c.pearson.r, 3)}</td><td class="num">${formatP(c.pearson.p)}</td>` +
-    `<td class="num">${formatNumber(c.spearman.rho, 3)}</td><td class="num">${formatP(c.spearman.p)}</td>` +
-    `<td class="num">${formatNumber(c.kendall.tau, 3)}</td><td class="num">${formatP(c.kendall.p)}</td></tr>`
-  );
-}
-
-function correlationsTable(r: RunResults): string {
-  const c = r.correlations;
-  const rows = [
-    correlationRow('EMID vs upper bound (OOD scenarios)', c.emidVsBound),
-    correlationRow('EMI vs relative preference', c.emiVsRelativePreference),
-    correlationRow('EMI vs win rate', c.emiVsWinRate),
-    correlationRow('EMI vs simulated accuracy', c.emiVsSimulatedAccuracy),
-  ].join('');
-  return (
-    '<table id="correlations"><thead><tr><th>Pair</th><th class="num">n</th><th class="num">Pearson r</th><th class="num">p</th>' +
-    '<th class="num">Spearman ρ</th><th class="num">p</th><th class="num">Kendall τ</th><th class="num">p</th></tr></thead>' +
-    `<tbody>${rows}</tbody></table>`
-  );
+  return `<div class="verdict bad" id="bound-verdict">EMID ≤ upper bound did not hold everywhere: violated in ${violated.length} of ${ood.length} OOD scenarios${names ? ` (${names})` : ''}. ${e(loosenessText(r))}.</div>`;
 }
 
 function headline(r: RunResults): string {
   const parts: string[] = [];
   const eb = r.correlations.emidVsBound;
-  if (eb.pearson.r !== null) parts.push(`Correlation of EMID with its upper bound over the OOD scenarios: Pearson r = <b>${formatNumber(eb.pearson.r, 3)}</b> (${pClause(eb.pearson.p)}, n = ${eb.n}).`);
+  if (eb.pearson.r !== null) parts.push(`EMID against its upper bound over the OOD scenarios: ${e(correlationText(eb))}.`);
   const outcome = chooseOutcome(r);
-  const oc = outcome?.correlation;
-  if (outcome && oc && oc.pearson.r !== null) {
+  if (outcome && outcome.correlation && outcome.correlation.pearson.r !== null) {
     const what = outcome.kind === 'relativePreference' ? 'the judge’s relative preference score' : 'the simulated model’s known accuracy';
-    parts.push(`Correlation of EMI with ${what}: Pearson r = <b>${formatNumber(oc.pearson.r, 3)}</b> (${pClause(oc.pearson.p)}) and Spearman ρ = <b>${formatNumber(oc.spearman.rho, 3)}</b> (${pClause(oc.spearman.p)}, n = ${oc.n}).`);
+    parts.push(`EMI against ${what}: ${e(correlationText(outcome.correlation))}.`);
   }
   const acc = r.correlations.emiVsSimulatedAccuracy;
   if (outcome?.kind === 'relativePreference' && acc && acc.spearman.rho !== null) {
-    parts.push(`Rank correlation of EMI with the simulated model’s known accuracy: Spearman ρ = <b>${formatNumber(acc.spearman.rho, 3)}</b> (${pClause(acc.spearman.p)}, n = ${acc.n}).`);
+    parts.push(`EMI against the simulated model’s known accuracy: ${e(correlationText(acc))}.`);
   }
   return parts.length > 0 ? `<p id="headline">${parts.join(' ')}</p>` : '';
 }
 
-function summarySection(r: RunResults): string {
+/** Links to a figure's or table's exported files (`report --export`), relative to the page. */
+function exportLinks(prefix: string | undefined, stem: string, kinds: readonly string[]): string {
+  if (prefix === undefined) return '';
+  return `<span class="exports">${kinds.map((k) => `<a href="${e(`${prefix}${stem}.${k}`)}">${k.toUpperCase()}</a>`).join(' · ')}</span>`;
+}
+
+export interface ReportOptions {
+  /** Folder of `report --export`, relative to the page and ending in "/": the page links each figure's and table's files. */
+  readonly exportPrefix?: string;
+  /** The "why it hurts" section (why-it-hurts.ts), already HTML. */
+  readonly whyItHurts?: string;
+}
+
+function summarySection(r: RunResults, o: ReportOptions): string {
   const ood = oodScenarios(r);
+  const nul = r.JSD_null;
   const facts: [string, string][] = [
     ['Model', e(r.run.model)],
     ['ID scenario', e(r.run.idScenario)],
     ['Scenarios', `${ood.length} OOD + ${r.scenarios.length - ood.length} ID`],
     ['Encoders', e(r.run.encoders)],
-    ['MI estimator', e(r.run.estimator)],
+    ['MI estimator', `${e(r.run.estimator)} — EMI in ${e(emiUnitLabel(r))}`],
     ['Upper bound', `${e(r.run.bound)}: ${boundFormula(r.run.bound)}`],
     ['JSD mixture', e(r.run.jsdMixture)],
     [
       'JSD null baseline',
-      `J_v ${formatNumber(r.JSD_null.visual, 4)}, J_t ${formatNumber(r.JSD_null.text, 4)}, responses ${formatNumber(r.JSD_null.output, 4)} ` +
-        `(two random halves of the ID set, ${formatNumber(r.JSD_null.halfSize, 0)} samples each)`,
+      nul
+        ? `J_v ${formatNumber(nul.visual, 4)}, J_t ${formatNumber(nul.text, 4)}, responses ${formatNumber(nul.output, 4)} (two random halves of the ID set, ${formatNumber(nul.halfSize, 0)} samples each)`
+        : 'not in these results',
     ],
   ];
   const notes = r.run.notes.length > 0 ? `<h3>Notes</h3><ul class="notes">${r.run.notes.map((n) => `<li>${e(n)}</li>`).join('')}</ul>` : '';
+  const corr = correlationTable(r);
   return (
     '<section id="summary"><h2>Summary</h2>' +
     `<dl class="facts">${facts.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('')}</dl>` +
     boundVerdict(r) +
     headline(r) +
-    `<h3>Correlations across scenarios</h3><div class="table-wrap">${correlationsTable(r)}</div>` +
+    `<h3>Correlations across scenarios${exportLinks(o.exportPrefix, corr.id, ['csv', 'tex'])}</h3><div class="table-wrap">${tableHtml(corr).replace('id="table-correlations"', 'id="correlations"')}</div>` +
+    '<p class="table-note">Intervals: 95 % from Fisher’s z (Bonett–Wright for Spearman ρ).</p>' +
     notes +
     '</section>'
   );
 }
 
-interface FigureSpec {
+/** A figure of the report: what `report --export` writes as `${stem}.svg` / `.png`. */
+export interface FigureSpec {
   readonly id: string;
+  /** File name stem of the exports, e.g. "fig-emid-bound". */
+  readonly stem: string;
   readonly title: string;
-  /** A line of statistics under the title (HTML). */
-  readonly stat?: string;
-  readonly svg: string | null;
+  readonly drawn: Drawn | null;
   readonly caption: string;
   /** Shown instead of the plot when there is nothing to draw. */
   readonly missing: string;
   readonly wide?: boolean;
 }
 
-function figure(f: FigureSpec): string {
-  const body = f.svg === null ? `<p class="placeholder">${f.missing}</p>` : `${f.stat ? `<p class="stat">${f.stat}</p>` : ''}${f.svg}`;
-  return `<figure id="${f.id}" class="plot-card${f.wide ? ' wide' : ''}"><h3>${f.title}</h3>${body}<figcaption>${f.caption}</figcaption></figure>`;
+function figure(f: FigureSpec, o: ReportOptions): string {
+  const body = f.drawn === null ? `<p class="placeholder">${f.missing}</p>` : f.drawn.parts.map((p) => p.markup).join('');
+  const links = f.drawn === null ? '' : exportLinks(o.exportPrefix, f.stem, ['svg', 'png']);
+  return `<figure id="${f.id}" class="plot-card${f.wide ? ' wide' : ''}"><h3>${f.title}${links ? ` ${links}` : ''}</h3>${body}<figcaption>${f.caption}</figcaption></figure>`;
 }
 
-function pearsonStat(c: CorrelationSummary | null): string {
-  if (!c || c.pearson.r === null) return 'Pearson r not defined (too few scenarios or no spread).';
-  return `Pearson r = <b>${formatNumber(c.pearson.r, 3)}</b> (${pClause(c.pearson.p)}), Spearman ρ = ${formatNumber(c.spearman.rho, 3)}, n = ${c.n}`;
-}
-
-function plotsSection(r: RunResults): string {
+/** Every figure of the report, in page order. */
+export function reportFigures(r: RunResults): FigureSpec[] {
   const outcome = chooseOutcome(r);
   const simulatedAxis = outcome?.kind === 'simulatedAccuracy';
   const emiBars = r.scenarios.some((s) => s.emiCi95 !== null || (!simulatedAxis && s.judge?.relativePreferenceCi95));
   const emidBars = r.scenarios.some((s) => s.emidCi95 !== null);
-  const emi = figure({
-    id: 'plot-emi',
-    title: simulatedAxis ? 'EMI vs simulated accuracy' : 'EMI vs relative preference',
-    stat: outcome ? pearsonStat(outcome.correlation) : undefined,
-    svg: emiScatterSvg(r),
-    caption:
-      (simulatedAxis
-        ? 'No LLM judge ran in this study, so EMI is set against the simulated model’s known accuracy. '
-        : 'Relative preference = 100 · mean(model score) / mean(reference score) from the LLM judge. ') +
-      `One point per scenario; red dashed line: least-squares fit${emiBars ? '; grey bars: 95 % intervals' : ''}.`,
-    missing: 'No judge scores (relative preference) or simulated accuracy in these results.',
-  });
-  const bound = figure({
-    id: 'plot-emid-bound',
-    title: 'EMID vs its upper bound',
-    stat: pearsonStat(r.correlations.emidVsBound),
-    svg: emidBoundSvg(r),
-    caption: `One point per OOD scenario; points below the dashed line y = x satisfy EMID ≤ bound. Bound: ${boundFormula(r.run.bound)}${emidBars ? '; grey bars: 95 % intervals of EMID' : ''}.`,
-    missing: 'No OOD scenario with EMID and bound in these results.',
-  });
+  const ood = oodScenarios(r).filter((s) => s.emid !== null && s.bound !== null).length;
+  const emiDrawn = emiScatterSvg(r);
+  const boundDrawn = emidBoundSvg(r);
+  const labelled = (d: Drawn | null, n: number): string => (d && d.labelled !== undefined && d.labelled < n ? ` ${d.labelled} of ${n} points carry a label (the others would overlap; hover a point for its name).` : '');
+  const unit = r.run.emiUnit === 'nats' ? '' : ' EMI and EMID are CLUB estimates from the paper’s estimator: a monotone score, not calibrated nats (its log-variance is bounded, so the absolute values are not information in nats; their order and correlations are what carry meaning).';
   const unplaced = oodScenarios(r).filter((s) => s.visualShift === null && s.textShift === null).length;
-  const grid = figure({
-    id: 'plot-heatmap',
-    title: 'EMID over the visual × text shift grid',
-    svg: emidHeatmapSvg(r),
-    caption:
-      'EMID = EMI(ID) − EMI(OOD) per scenario, placed by its image corruption (rows) and text perturbation (columns); the ID set is the (none, none) cell. Hover a cell for the scenario name.' +
-      (unplaced > 0 ? ` ${unplaced} OOD scenario${unplaced === 1 ? '' : 's'} without shift labels ${unplaced === 1 ? 'is' : 'are'} not shown.` : ''),
-    missing: 'The scenarios carry no visual/text shift labels (custom sets), so there is no grid to draw.',
-    wide: true,
-  });
-  const jsd = figure({
-    id: 'plot-jsd',
-    title: 'Jensen–Shannon divergences per scenario',
-    svg: jsdBarsSvg(r),
-    caption:
-      'J_v and J_t: shift of the images and questions from the ID set; J_Q: divergence between the model’s and the reference responses on the OOD set. ' +
-      'Dashed lines: the same divergences between two random halves of the ID set (null baseline), in the colour of each term. ' +
-      `J_P (ID responses, the same for every scenario) = ${formatNumber(firstIdOutput(r), 4)}.`,
-    missing: 'No JSD terms in these results.',
-    wide: true,
-  });
-  return `<section id="plots"><h2>Plots</h2><div class="plots">${emi}${bound}${grid}${jsd}</div></section>`;
+  const l = boundLooseness(r);
+  return [
+    {
+      id: 'plot-emid-bound',
+      stem: 'fig-emid-bound',
+      title: 'EMID vs its upper bound',
+      drawn: boundDrawn,
+      caption:
+        `One point per OOD scenario, EMID and bound each on its own scale (on a common scale EMID would be a flat line at zero: ${l ? `the bound is ${formatNumber(l.median, 0)}× |EMID| at the median` : 'the bound is far larger'}). ` +
+        `Red dashed line: least-squares fit of EMID on the bound. Bound: ${boundFormula(r.run.bound)}${emidBars ? '; grey bars: 95 % intervals of EMID' : ''}. Labels: see the per-scenario table.` +
+        labelled(boundDrawn, ood) + unit,
+      missing: 'No OOD scenario with EMID and bound in these results.',
+    },
+    {
+      id: 'plot-emi',
+      stem: 'fig-emi-outcome',
+      title: simulatedAxis ? 'EMI vs simulated accuracy' : 'EMI vs relative preference',
+      drawn: emiDrawn,
+      caption:
+        (simulatedAxis
+          ? 'No LLM judge scored the answers against a real reference, so EMI is set against the simulated model’s known accuracy. '
+          : 'Relative preference = 100 · mean(model score) / mean(reference score) from the LLM judge. ') +
+        `One point per scenario; red dashed line: least-squares fit${emiBars ? '; grey bars: 95 % intervals' : ''}.` + labelled(emiDrawn, r.scenarios.length),
+      missing: r.run.source === 'run' ? 'No judge scores (relative preference) or simulated accuracy in these results.' : 'These results hold no judge scores, so there is no EMI-vs-preference plot.',
+    },
+    {
+      id: 'plot-emid-scenarios',
+      stem: 'fig-emid-by-scenario',
+      title: 'EMID per scenario, ordered by its bound',
+      drawn: emidByScenarioSvg(r),
+      caption: `EMID on its own scale${emidBars ? ' with its 95 % interval' : ''}, one row per OOD scenario, largest bound first; right: the bound and bound/|EMID|. Blue: EMID ≤ bound; red: violated.`,
+      missing: 'No OOD scenario with EMID and bound in these results.',
+      wide: true,
+    },
+    {
+      id: 'plot-heatmap',
+      stem: 'fig-emid-grid',
+      title: gridKind(r) === 'natural' ? 'EMID over image source × question language' : 'EMID over the image × text shift grid',
+      drawn: emidHeatmapSvg(r),
+      caption:
+        'EMID = EMI(ID) − EMI(OOD) per scenario, rows and columns in the paper’s order (severity ascending; COCO, then in-the-wild easy/normal/hard; languages as the paper lists them). Hover a cell for the scenario name.' +
+        (unplaced > 0 ? ` ${unplaced} OOD scenario${unplaced === 1 ? '' : 's'} without shift labels ${unplaced === 1 ? 'is' : 'are'} not shown.` : ''),
+      missing: 'The scenarios carry no visual/text shift labels (custom sets), so there is no grid to draw.',
+      wide: true,
+    },
+    {
+      id: 'plot-jsd',
+      stem: 'fig-jsd',
+      title: 'Jensen–Shannon divergences per scenario',
+      drawn: jsdBarsSvg(r),
+      caption:
+        'J_v and J_t: shift of the images and questions from the ID set; J_Q: divergence between the model’s and the reference responses on the OOD set. ' +
+        (r.JSD_null ? 'Dashed lines: the same divergences between two random halves of the ID set (null baseline), in the colour of each term. ' : '') +
+        `J_P (ID responses, the same for every scenario) = ${formatNumber(firstIdOutput(r), 4)}.`,
+      missing: r.run.source === 'authors' ? 'The authors’ result files hold no JSD terms.' : 'No JSD terms in these results.',
+      wide: true,
+    },
+  ];
+}
+
+function plotsSection(r: RunResults, o: ReportOptions): string {
+  return `<section id="plots"><h2>Plots</h2><div class="plots">${reportFigures(r).map((f) => figure(f, o)).join('')}</div></section>`;
 }
 
 function firstIdOutput(r: RunResults): number | null {
   return r.scenarios.find((s) => s.jsd !== null)?.jsd?.idOutput ?? null;
 }
 
-const MODALITY_TEXT: Readonly<Record<ScenarioResult['modality'], string>> = {
-  id: 'in-distribution',
-  visual: 'visual shift',
-  text: 'text shift',
-  joint: 'visual + text shift',
-};
-
-/** A scenario name that may wrap after an underscore followed by a letter (never inside "frost_5"). */
-function breakable(name: string): string {
-  return e(name).replace(/_(?=[A-Za-z])/g, '_<wbr>');
-}
-
-/** A number with its 95 % interval on a second, smaller line. */
-function valueCell(v: number | null | undefined, ci: Interval | null | undefined, digits: number): string {
-  const interval = formatNumber(v, digits) === '—' ? '' : formatInterval(ci, digits);
-  return `<td class="num">${formatNumber(v, digits)}${interval ? `<small>${interval}</small>` : ''}</td>`;
-}
-
-function holdsCell(h: boolean | null): string {
-  if (h === null) return '<td>—</td>';
-  return h ? '<td class="yes">yes</td>' : '<td class="no">no</td>';
-}
-
-function scenarioTable(r: RunResults): string {
+function scenarioSection(r: RunResults, o: ReportOptions): string {
+  const t = scenarioTable(r);
+  const sameN = r.run.source !== 'authors' && new Set(r.scenarios.map((s) => s.n)).size === 1;
   const judged = r.scenarios.some((s) => s.judge !== null);
-  const simulated = r.scenarios.some((s) => s.simulatedAccuracy !== null);
-  const ci = (has: boolean): string => (has ? '<small>95 % CI</small>' : '');
-  const emiCi = r.scenarios.some((s) => s.emiCi95 !== null);
-  const emidCi = r.scenarios.some((s) => s.emidCi95 !== null);
-  const judgeCi = r.scenarios.some((s) => s.judge?.relativePreferenceCi95 || s.judge?.winRateCi95);
-  const head =
-    `<tr><th>Scenario<small>shift</small></th><th class="num">n</th><th class="num">EMI${ci(emiCi)}</th><th class="num">EMID${ci(emidCi)}</th><th class="num">p<small>EMID ≠ 0</small></th>` +
-    '<th class="num">J_v</th><th class="num">J_t</th><th class="num">J_Q</th><th class="num">Bound</th><th>Holds<small>EMID ≤<br>bound</small></th>' +
-    (judged ? `<th class="num">RP${ci(judgeCi)}</th><th class="num">Win rate${ci(judgeCi)}</th><th class="num">Judged<small>(failed)</small></th>` : '') +
-    (simulated ? '<th class="num">Sim.<small>accuracy</small></th>' : '') +
-    '</tr>';
-  const body = r.scenarios
-    .map((s) => {
-      const cells = [
-        `<td>${breakable(s.name)}<small>${MODALITY_TEXT[s.modality]}</small></td>`,
-        `<td class="num">${s.n}</td>`,
-        valueCell(s.emi, s.emiCi95, 3),
-        valueCell(s.emid, s.emidCi95, 3),
-        `<td class="num">${formatP(s.emidPValue)}</td>`,
-        `<td class="num">${formatNumber(s.jsd?.visual, 4)}</td>`,
-        `<td class="num">${formatNumber(s.jsd?.text, 4)}</td>`,
-        `<td class="num">${formatNumber(s.jsd?.oodOutput, 4)}</td>`,
-        `<td class="num">${formatNumber(s.bound, 3)}</td>`,
-        holdsCell(s.boundHolds),
-        judged
-          ? valueCell(s.judge?.relativePreference, s.judge?.relativePreferenceCi95, 1) +
-            valueCell(s.judge?.winRate, s.judge?.winRateCi95, 1) +
-            `<td class="num">${s.judge ? `${s.judge.judged} (${s.judge.failed})` : '—'}</td>`
-          : '',
-        simulated ? `<td class="num">${formatNumber(s.simulatedAccuracy, 3)}</td>` : '',
-      ];
-      return `<tr${s.modality === 'id' ? ' class="id-row"' : ''}>${cells.join('')}</tr>`;
-    })
-    .join('');
-  const note = judged ? '' : '<p class="table-note">No LLM judge ran in this study: relative preference and win rate are not available.</p>';
+  const note = judged ? '' : '<p class="table-note">No LLM judge scores in these results: relative preference and win rate are not available.</p>';
   return (
-    `<section id="scenarios"><h2>Per-scenario results</h2>${note}` +
-    `<div class="table-wrap"><table id="scenario-table"><thead>${head}</thead><tbody>${body}</tbody></table></div></section>`
+    `<section id="scenarios"><h2>Per-scenario results${exportLinks(o.exportPrefix, t.id, ['csv', 'tex'])}</h2>${note}` +
+    `<p class="table-note">Scenario names without their “llava_bench_” prefix (the full name on hover); Label: the short name used in the plots; Holds: EMID ≤ bound. ` +
+    `Intervals in brackets: 95 % (those of EMI and the win rate are in the CSV and LaTeX exports).${sameN ? ` n = ${r.scenarios[0].n} samples in every scenario.` : ''}</p>` +
+    `<div class="table-wrap">${tableHtml(t, { shortName: true }).replace('id="table-scenarios"', 'id="scenario-table"')}</div></section>`
   );
 }
 
@@ -334,7 +306,7 @@ const GLOSSARY = `<section id="glossary"><h2>What the numbers mean</h2><dl class
 </dl></section>`;
 
 /** The whole report page for `results`, as one self-contained HTML string. */
-export function renderReportHtml(results: RunResults): string {
+export function renderReportHtml(results: RunResults, options: ReportOptions = {}): string {
   const r = results;
   const title = `mllmshift report — ${r.run.name}`;
   return (
@@ -345,12 +317,13 @@ export function renderReportHtml(results: RunResults): string {
     `<title>${e(title)}</title><style>${CSS}</style></head><body><main>` +
     `<header><h1>${e(title)}</h1><p class="subtitle">Distribution shift of ${e(r.run.model)} measured by EMI and EMID · results written ${e(r.created)}</p>` +
     `${simulationBanner(r)}</header>` +
-    summarySection(r) +
-    plotsSection(r) +
-    scenarioTable(r) +
+    summarySection(r, options) +
+    plotsSection(r, options) +
+    scenarioSection(r, options) +
+    (options.whyItHurts ?? '') +
     examplesSection(r) +
     GLOSSARY +
-    `<footer>Generated by mllmshift ${e(r.version)} from results.json. Method: Oh et al., “Understanding Multimodal LLMs Under Distribution Shifts: an Information-Theoretic Approach”, ICML 2025.</footer>` +
+    `<footer>Generated by mllmshift ${e(r.version)} from ${r.run.source === 'run' ? 'results.json' : r.run.source === 'emid' ? '`emid --json` output' : 'the authors’ result file'}. Method: Oh et al., “Understanding Multimodal LLMs Under Distribution Shifts: an Information-Theoretic Approach”, ICML 2025.</footer>` +
     '</main></body></html>\n'
   );
 }
@@ -359,8 +332,8 @@ export function renderReportHtml(results: RunResults): string {
  * Render `results` and write the page to `path` atomically (temporary file, fsync, rename),
  * creating the folder if needed; a killed process leaves either no file or the old one.
  */
-export function writeReportHtml(path: string, results: RunResults): void {
-  const html = renderReportHtml(results);
+export function writeReportHtml(path: string, results: RunResults, options: ReportOptions = {}): void {
+  const html = renderReportHtml(results, options);
   try {
     writeFileAtomic(path, html);
   } catch (err) {

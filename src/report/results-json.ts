@@ -45,10 +45,12 @@ export interface EmidResultsJson {
   jsd_mixture: string;
   seed: number;
   estimator: string;
+  /** 'score' for the paper's CLUB (tanh-bounded log-variance: a monotone score), 'nats' for a calibrated one. */
+  emiUnit: 'score' | 'nats';
   version: string;
 }
 
-export function emidResultsJson(a: EmidAnalysis, estimator: string): EmidResultsJson {
+export function emidResultsJson(a: EmidAnalysis, estimator: string, emiUnit: 'score' | 'nats'): EmidResultsJson {
   const out: EmidResultsJson = {
     ID: a.id.name,
     EMI: { [a.id.name]: a.id.emi.emi },
@@ -69,6 +71,7 @@ export function emidResultsJson(a: EmidAnalysis, estimator: string): EmidResults
     jsd_mixture: a.options.jsdMixture,
     seed: a.options.seed,
     estimator,
+    emiUnit,
     version: VERSION,
   };
   for (const o of a.ood) {

@@ -71,6 +71,13 @@ export interface RunResults {
     readonly jsdMixture: 'equal' | 'sample-weighted';
     /** True for `mllmshift demo`: a simulation demonstrating the pipeline. */
     readonly simulated: boolean;
+    /** What the results were read from: a study (`run`/`demo`), `emid --json` output, or the authors' result file. */
+    readonly source: 'run' | 'emid' | 'authors';
+    /**
+     * 'score' when the estimator is the paper's CLUB (tanh-bounded log-variance: its EMI is a
+     * monotone score, DESIGN.md §2 "Calibration"), 'nats' for a calibrated estimator.
+     */
+    readonly emiUnit: 'score' | 'nats';
     readonly notes: readonly string[];
   };
   // The authors' keys.
@@ -79,7 +86,8 @@ export interface RunResults {
   readonly EMID_UB: Readonly<Record<string, number>>;
   readonly PearsonR: number | null;
   readonly PearsonPval: number | null;
-  readonly JSD_null: { readonly visual: number; readonly text: number; readonly output: number; readonly halfSize: number };
+  /** null when the source holds no null baseline (the authors' result files). */
+  readonly JSD_null: { readonly visual: number; readonly text: number; readonly output: number; readonly halfSize: number } | null;
   readonly scenarios: readonly ScenarioResult[];
   readonly correlations: {
     readonly emidVsBound: CorrelationSummary;

@@ -17,7 +17,7 @@ import { tempDir } from '../helpers/tmp.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const PLOTS = ['plot-emi', 'plot-emid-bound', 'plot-heatmap', 'plot-jsd'];
+const PLOTS = ['plot-emid-bound', 'plot-emi', 'plot-emid-scenarios', 'plot-heatmap', 'plot-jsd'];
 const VIEWPORT = { width: 1280, height: 900 };
 
 test('report in headless Chromium: loads offline without errors or requests, plots visible, <script> stays text', { timeout: 90_000 }, async () => {

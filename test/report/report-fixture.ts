@@ -111,6 +111,8 @@ export function makeRunResults(o: FixtureOptions = {}): RunResults {
       bound: 'scale-adjusted',
       jsdMixture: 'equal',
       simulated: o.simulated ?? false,
+      source: 'run',
+      emiUnit: 'score',
       notes: ['Responses judged with <judge-model> & rules v1.', 'Seeded fixture.'],
     },
     EMI: rec((s) => s.emi, scenarios),

@@ -6,15 +6,16 @@ import { parseHTML } from 'linkedom';
 import { renderReportHtml, writeReportHtml } from '../../src/report/html.js';
 import { escapeHtml } from '../../src/report/escape.js';
 import { formatInterval, formatNumber, formatP, pClause } from '../../src/report/html-format.js';
-import { leastSquares, PLOT_CLASS } from '../../src/report/plots.js';
+import { correlationText, leastSquares, PLOT_CLASS } from '../../src/report/plots.js';
 import { parseRunResults, readRunResults } from '../../src/report/run-results-schema.js';
 import type { RunResults, ScenarioResult } from '../../src/report/run-results.js';
+import { correlationCi95 } from '../../src/core/stats.js';
 import { InputError } from '../../src/errors.js';
 import { makeRunResults, XSS_RESPONSE, XSS_SCENARIO } from './report-fixture.js';
 import { tempDir } from '../helpers/tmp.js';
 import { runCliAsync } from '../helpers/cli.js';
 
-const PLOT_IDS = ['plot-emi', 'plot-emid-bound', 'plot-heatmap', 'plot-jsd'];
+const PLOT_IDS = ['plot-emid-bound', 'plot-emi', 'plot-emid-scenarios', 'plot-heatmap', 'plot-jsd'];
 
 function inputError(re: RegExp): (e: unknown) => boolean {
   return (e) => e instanceof InputError && re.test(e.message);
@@ -96,12 +97,14 @@ test('report: self-contained — no scripts, no external resources, a CSP that f
   assert.ok(!/@import|@font-face|url\((?!#)/i.test(html), 'no CSS imports, fonts or external url()');
 });
 
-test('report: the four plots are inline SVG with their marks', () => {
+test('report: the five plots are inline SVG with their marks', () => {
   const doc = dom(renderReportHtml(makeRunResults()));
   for (const id of PLOT_IDS) assert.ok(mainSvg(doc, id), `${id} has an SVG`);
   // One dot per scenario in the EMI scatter (35), one per OOD scenario against the bound (34).
   assert.equal(mainSvg(doc, 'plot-emi')?.querySelectorAll('circle').length, 35);
   assert.equal(mainSvg(doc, 'plot-emid-bound')?.querySelectorAll('circle').length, 34);
+  // EMID per scenario: one dot and one bound/ratio label per OOD scenario.
+  assert.equal(mainSvg(doc, 'plot-emid-scenarios')?.querySelectorAll('circle').length, 34);
   // Heat map: the full 7 × 5 grid, the ID cell labelled "ID".
   const heat = mainSvg(doc, 'plot-heatmap') as Element;
   assert.equal(heat.querySelectorAll('g[aria-label="cell"] rect').length, 35);
@@ -114,7 +117,9 @@ test('report: the four plots are inline SVG with their marks', () => {
   const jsd = mainSvg(doc, 'plot-jsd') as Element;
   assert.equal(jsd.querySelectorAll('g[aria-label="bar"] rect').length, 3 * 34);
   assert.equal(jsd.querySelectorAll('g[aria-label="rule"] g[stroke-dasharray] line').length, 3 * 34);
-  assert.ok((doc.querySelector('#plot-emi .stat')?.textContent ?? '').startsWith('Pearson r = '));
+  // The correlation with its interval is written inside the SVG (so exported figures carry it).
+  const c = makeRunResults().correlations.emiVsRelativePreference;
+  assert.ok([...(mainSvg(doc, 'plot-emi') as Element).querySelectorAll('text')].some((t) => t.textContent === correlationText(c)));
 });
 
 test('report: summary, correlations and the per-scenario table', () => {
@@ -125,31 +130,34 @@ test('report: summary, correlations and the per-scenario table', () => {
   const verdict = doc.querySelector('#bound-verdict');
   assert.ok(verdict?.classList.contains('bad'));
   assert.ok(verdict?.textContent?.includes('violated in 1 of 34 OOD scenarios (llava_bench_coco_frost_5_sr_7)'));
+  assert.ok(verdict?.textContent?.includes('EMID ≤ bound in 33 of 34 OOD scenarios; the bound is '), 'how loose, not a celebration');
   assert.equal(doc.querySelector('#simulation-banner'), null);
   const corr = [...doc.querySelectorAll('#correlations tbody tr')].map((tr) => [...tr.children].map((c) => c.textContent));
-  assert.deepEqual(corr.map((c) => c[0]), ['EMID vs upper bound (OOD scenarios)', 'EMI vs relative preference', 'EMI vs win rate']);
+  assert.deepEqual(corr.map((c) => c[0]), ['EMID vs upper bound (OOD)', 'EMI vs relative preference', 'EMI vs win rate']);
   const eb = r.correlations.emidVsBound;
-  assert.deepEqual(corr[0].slice(1, 4), ['34', formatNumber(eb.pearson.r, 3), formatP(eb.pearson.p)]);
+  const ebCi = correlationCi95(eb.pearson.r as number, 34, 'pearson');
+  assert.deepEqual(corr[0].slice(1, 4), ['34', `${formatNumber(eb.pearson.r, 3)} ${formatInterval(ebCi, 3)}`, formatP(eb.pearson.p)]);
 
   const rows = [...doc.querySelectorAll('#scenario-table tbody tr')];
   assert.equal(rows.length, 35);
   const cells = (i: number): string[] => [...rows[i].children].map((c) => c.textContent ?? '');
-  assert.equal(cells(0)[0], 'llava_bench_cocoin-distribution');
+  assert.equal(cells(0)[0], 'coco');
+  assert.equal(rows[0].children[0].getAttribute('title'), 'llava_bench_coco', 'the full name on hover');
+  assert.equal(cells(0)[1], 'ID');
   assert.ok(rows[0].classList.contains('id-row'));
   assert.equal(cells(0)[3], '—', 'no EMID for the ID set');
   const vi = r.scenarios.findIndex((s) => s.name === 'llava_bench_coco_frost_5_sr_7');
   const v = r.scenarios[vi];
   const row = cells(vi);
-  assert.equal(row[0], `${v.name}visual + text shift`);
-  assert.equal(row[1], '90');
-  assert.equal(row[2], `${formatNumber(v.emi, 3)}${formatInterval(v.emiCi95, 3)}`);
-  assert.equal(row[3], `${formatNumber(v.emid, 3)}${formatInterval(v.emidCi95, 3)}`);
-  assert.equal(row[4], formatP(v.emidPValue));
-  assert.equal(row[5], formatNumber(v.jsd?.visual, 4));
-  assert.equal(row[8], formatNumber(v.bound, 3));
-  assert.equal(row[9], 'no');
-  assert.equal(row[10], `${formatNumber(v.judge?.relativePreference, 1)}${formatInterval(v.judge?.relativePreferenceCi95, 1)}`);
-  assert.equal(row[12], '90 (0)');
+  const head = [...doc.querySelectorAll('#scenario-table thead th')].map((th) => th.textContent);
+  assert.deepEqual(head, ['Scenario', 'Label', 'EMI', 'EMID', 'p (EMID≠0)', 'J_v', 'J_t', 'J_Q', 'Bound', 'Bound/|EMID|', 'Holds', 'RP (%)', 'Win rate (%)']);
+  assert.ok(doc.querySelector('#scenarios')?.textContent?.includes('n = 90 samples in every scenario.'));
+  assert.deepEqual(row, [
+    'coco_frost_5_sr_7', 'FR5+SR7', formatNumber(v.emi, 4), `${formatNumber(v.emid, 4)} ${formatInterval(v.emidCi95, 4)}`, formatP(v.emidPValue),
+    formatNumber(v.jsd?.visual, 4), formatNumber(v.jsd?.text, 4), formatNumber(v.jsd?.oodOutput, 4), formatNumber(v.bound, 3),
+    formatNumber((v.bound as number) / Math.abs(v.emid as number), 0), 'no',
+    `${formatNumber(v.judge?.relativePreference, 1)} ${formatInterval(v.judge?.relativePreferenceCi95, 1)}`, formatNumber(v.judge?.winRate, 1),
+  ]);
   assert.equal(doc.querySelectorAll('#scenario-table td.yes').length, 33);
   assert.equal(doc.querySelectorAll('.example').length, 2);
 });
@@ -163,18 +171,19 @@ test('report: the simulation banner and the simulated-accuracy fallback of plot 
   assert.ok(renderReportHtml(r).indexOf('simulation-banner') < renderReportHtml(r).indexOf('id="summary"'));
   assert.equal(doc.querySelector('#plot-emi h3')?.textContent, 'EMI vs simulated accuracy');
   assert.equal(mainSvg(doc, 'plot-emi')?.querySelectorAll('circle').length, 35);
-  assert.ok(doc.querySelector('#headline')?.textContent?.includes('Correlation of EMI with the simulated model’s known accuracy: Pearson r = '));
-  const corr = [...doc.querySelectorAll('#correlations tbody th')].map((th) => th.textContent);
-  assert.deepEqual(corr, ['EMID vs upper bound (OOD scenarios)', 'EMI vs simulated accuracy']);
+  assert.ok(doc.querySelector('#headline')?.textContent?.includes(`EMI against the simulated model’s known accuracy: ${correlationText(r.correlations.emiVsSimulatedAccuracy)}`));
+  const corr = [...doc.querySelectorAll('#correlations tbody tr')].map((tr) => tr.children[0].textContent);
+  assert.deepEqual(corr, ['EMID vs upper bound (OOD)', 'EMI vs simulated accuracy']);
   const head = [...doc.querySelectorAll('#scenario-table thead th')].map((th) => th.textContent ?? '');
-  assert.ok(head.includes('Sim.accuracy') && !head.includes('Judged(failed)'));
+  assert.ok(head.includes('Sim. accuracy') && !head.includes('RP (%)'));
 
   // With a judge as well (the demo's simulated judge): plot 1 shows the judge, the headline both.
   const both = makeRunResults({ simulated: true, judge: true, accuracy: true });
   const d2 = dom(renderReportHtml(both));
   assert.equal(d2.querySelector('#plot-emi h3')?.textContent, 'EMI vs relative preference');
   const rho = both.correlations.emiVsSimulatedAccuracy?.spearman.rho as number;
-  assert.ok(d2.querySelector('#headline')?.textContent?.includes(`Rank correlation of EMI with the simulated model’s known accuracy: Spearman ρ = ${formatNumber(rho, 3)}`));
+  assert.ok(d2.querySelector('#headline')?.textContent?.includes(`EMI against the simulated model’s known accuracy: ${correlationText(both.correlations.emiVsSimulatedAccuracy)}`));
+  assert.ok(d2.querySelector('#headline')?.textContent?.includes(`Spearman ρ = ${formatNumber(rho, 3)}`));
 });
 
 test('report: missing judge, intervals and grid are handled (placeholders and dashes, no crash)', () => {
@@ -182,15 +191,11 @@ test('report: missing judge, intervals and grid are handled (placeholders and da
   const doc = dom(renderReportHtml(base));
   assert.equal(mainSvg(doc, 'plot-emi'), null);
   assert.ok(doc.querySelector('#plot-emi .placeholder')?.textContent?.includes('No judge scores'));
-  for (const id of ['plot-emid-bound', 'plot-heatmap', 'plot-jsd']) assert.ok(mainSvg(doc, id), id);
-  assert.ok(![...doc.querySelectorAll('#scenario-table td.num small')].length, 'no intervals printed');
-  const row = [...doc.querySelectorAll('#scenario-table tbody tr')][3];
-  const cells = [...row.children].map((c) => c.textContent);
-  assert.equal(cells[4], '—', 'no permutation p-value');
-  assert.equal(cells.length, 10, 'no judge columns');
-  assert.ok(doc.querySelector('#scenarios .table-note')?.textContent?.includes('No LLM judge ran'));
+  for (const id of ['plot-emid-bound', 'plot-emid-scenarios', 'plot-heatmap', 'plot-jsd']) assert.ok(mainSvg(doc, id), id);
+  assert.equal(doc.querySelectorAll('#scenario-table .ci').length, 0, 'no intervals printed');
   const head = [...doc.querySelectorAll('#scenario-table thead th')].map((th) => th.textContent ?? '');
-  assert.ok(!head.some((h) => h.includes('95 % CI') || h.startsWith('RP')), 'no interval or judge headers');
+  assert.deepEqual(head, ['Scenario', 'Label', 'EMI', 'EMID', 'J_v', 'J_t', 'J_Q', 'Bound', 'Bound/|EMID|', 'Holds'], 'no p-value or judge columns');
+  assert.ok(doc.querySelector('#scenarios .table-note')?.textContent?.includes('No LLM judge scores'));
   assert.ok(!(doc.querySelector('#plot-emid-bound figcaption')?.textContent ?? '').includes('grey bars'));
 
   // Custom sets: no shift labels, no JSD terms, correlations undefined.
@@ -205,14 +210,14 @@ test('report: missing judge, intervals and grid are handled (placeholders and da
   assert.equal(mainSvg(d2, 'plot-jsd'), null);
   assert.ok(d2.querySelector('#plot-heatmap .placeholder'));
   assert.ok(d2.querySelector('#plot-jsd .placeholder'));
-  assert.ok(d2.querySelector('#plot-emid-bound .stat')?.textContent?.includes('Pearson r not defined'));
+  assert.ok([...(mainSvg(d2, 'plot-emid-bound') as Element).querySelectorAll('text')].some((t) => t.textContent?.includes('Pearson r not defined')));
   assert.equal(d2.querySelector('#examples'), null);
   assert.equal(d2.querySelector('#headline'), null);
 
   // Only the ID set: every OOD-only part is a placeholder.
   const idOnly: RunResults = { ...bare, scenarios: [base.scenarios[0]] };
   const d3 = dom(renderReportHtml(idOnly));
-  for (const id of ['plot-emi', 'plot-emid-bound', 'plot-heatmap', 'plot-jsd']) assert.equal(mainSvg(d3, id), null, id);
+  for (const id of PLOT_IDS) assert.equal(mainSvg(d3, id), null, id);
   assert.equal(d3.querySelectorAll('#scenario-table tbody tr').length, 1);
 });
 
@@ -236,12 +241,12 @@ test('parseRunResults: accepts a results document, names the file and field of a
   assert.deepEqual(parseRunResults(JSON.parse(JSON.stringify(r)), 'results.json'), r);
   const bad = JSON.parse(JSON.stringify(r));
   bad.scenarios[3].emi = null;
-  assert.throws(() => parseRunResults(bad, 'out/results.json'), inputError(/^out\/results\.json: scenarios\.3\.emi: .*number/));
+  assert.throws(() => parseRunResults(bad, 'out/results.json'), inputError(/^out\/results\.json \(results of `run`\/`demo`\): scenarios\.3\.emi: expected a number, found null$/));
   const bad2 = JSON.parse(JSON.stringify(r));
   bad2.run.bound = 'loose';
-  assert.throws(() => parseRunResults(bad2, 'r.json'), inputError(/^r\.json: run\.bound: .*"scale-adjusted"\|"full"/));
-  assert.throws(() => parseRunResults([], 'r.json'), inputError(/^r\.json: \(top level\): /));
-  assert.throws(() => parseRunResults({ ...r, scenarios: [] }, 'r.json'), inputError(/^r\.json: scenarios: /));
+  assert.throws(() => parseRunResults(bad2, 'r.json'), inputError(/^r\.json \(results of `run`\/`demo`\): run\.bound: expected one of "scale-adjusted", "full", found a string "loose"$/));
+  assert.throws(() => parseRunResults([], 'r.json'), inputError(/^r\.json \(results of `run`\/`demo`\): \(top level\): expected an object, found a list$/));
+  assert.throws(() => parseRunResults({ ...r, scenarios: [] }, 'r.json'), inputError(/^r\.json \(results of `run`\/`demo`\): scenarios: expected at least 1 entry$/));
 });
 
 test('readRunResults: missing file and broken JSON are input errors naming the file', () => {
@@ -285,7 +290,7 @@ test('mllmshift report: writes report.html next to the results (or --out), print
   assert.ok(existsSync(out));
 
   assert.equal(fail.code, 2);
-  assert.match(fail.stderr, /^mllmshift: .*bad\.json: correlations\.emidVsBound: /);
+  assert.equal(fail.stderr, `mllmshift: ${join(dir, 'bad.json')} (results of \`run\`/\`demo\`): correlations.emidVsBound: expected an object, found nothing (the field is missing)\n`);
   assert.equal(fail.stdout, '');
   assert.ok(!existsSync(join(dir, 'never.html')));
 });
