@@ -1,14 +1,13 @@
 /**
  * `mllmshift report` on every results file it accepts: `emid --json` output (made here by the
  * CLI from generated embedding sets and a generated estimator), the authors' result files
- * (when present: MLLMSHIFT_OFFICIAL_DIR or ../shared/fixtures/official), and a one-line
+ * (when present: test/helpers/official.ts), and a one-line
  * refusal of anything else.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseHTML } from 'linkedom';
 import { writeSafetensors } from '../../src/io/safetensors.js';
 import { saveClubCheckpoint } from '../../src/io/estimator-checkpoint.js';
@@ -19,11 +18,14 @@ import { PLOT_CLASS } from '../../src/report/plots.js';
 import { InputError } from '../../src/errors.js';
 import { runCliAsync } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
+import { needsOfficial, officialPath } from '../helpers/official.js';
 
-const OFFICIAL = process.env.MLLMSHIFT_OFFICIAL_DIR ?? fileURLToPath(new URL('../../../shared/fixtures/official', import.meta.url));
-const RESULTS = join(OFFICIAL, 'results');
-const AUTHORS = existsSync(RESULTS) ? readdirSync(RESULTS).filter((f) => /^pairs-.*\.json$/.test(f)).sort() : [];
-const SKIP_AUTHORS = AUTHORS.length === 0 ? `no authors' result files in ${RESULTS} (set MLLMSHIFT_OFFICIAL_DIR to a folder holding results/pairs-*.json)` : false;
+const AUTHORS = [
+  'pairs-NATURAL-ALL-llava-v1.5-13b-CLUB_global.json',
+  'pairs-NATURAL-ALL-llava-v1.6-vicuna-13b-CLUB_global.json',
+  'pairs-SYNTHETIC-ALL-llava-v1.5-13b-CLUB_global.json',
+  'pairs-SYNTHETIC-ALL-llava-v1.6-vicuna-13b-CLUB_global.json',
+];
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -153,9 +155,9 @@ test('report refuses what it cannot render with one line saying what it expected
   assert.throws(() => readResultsFile(join(dir, 'none.json')), (e: unknown) => e instanceof InputError && e.message.endsWith('none.json: file not found'));
 });
 
-test("report renders the authors' result files: their EMI/EMID/bound tables, the scatter, the grid in the paper's order", { skip: SKIP_AUTHORS, timeout: 120_000 }, () => {
+test("report renders the authors' result files: their EMI/EMID/bound tables, the scatter, the grid in the paper's order", { ...needsOfficial(...AUTHORS.map((f) => `results/${f}`)), timeout: 120_000 }, () => {
   for (const f of AUTHORS) {
-    const file = join(RESULTS, f);
+    const file = officialPath(`results/${f}`);
     const raw = JSON.parse(readFileSync(file, 'utf8')) as { EMI: Record<string, number>; EMID: Record<string, number>; EMID_UB: Record<string, number>; PearsonR: number; model_name: string };
     const r = readResultsFile(file);
     assert.equal(r.run.source, 'authors');
