@@ -33,6 +33,7 @@ class ByteTrie {
   private keys: Int32Array;
   private children: Int32Array;
   private mask: number;
+  private shift: number;
   private count = 0;
   private nodes = 1;
   private leaf: Int32Array;
@@ -43,11 +44,13 @@ class ByteTrie {
     this.keys = new Int32Array(cap).fill(-1);
     this.children = new Int32Array(cap);
     this.mask = cap - 1;
+    this.shift = 32 - Math.log2(cap);
     this.leaf = new Int32Array(Math.max(16, expectedEdges + 1)).fill(-1);
   }
 
   private slot(key: number): number {
-    let h = Math.imul(key, 0x9e3779b1) >>> 0;
+    // Fibonacci hashing: the product's top bits (its low bits would only see the key's low bits).
+    let h = Math.imul(key, 0x9e3779b1) >>> this.shift;
     for (;;) {
       h &= this.mask;
       const k = this.keys[h];
@@ -99,6 +102,7 @@ class ByteTrie {
     this.keys = new Int32Array(oldKeys.length * 2).fill(-1);
     this.children = new Int32Array(oldKeys.length * 2);
     this.mask = this.keys.length - 1;
+    this.shift--;
     for (let i = 0; i < oldKeys.length; i++) {
       if (oldKeys[i] === -1) continue;
       const h = this.slot(oldKeys[i]);
