@@ -8,8 +8,9 @@ import { UsageError } from '../errors.js';
 import type { EncoderChoice } from '../encode/embed.js';
 import { defaultCacheDir } from '../encode/models.js';
 import { printJson, runAction } from './run-action.js';
+import { addImageOptions, imageOptions, type ImageCliOptions } from './options.js';
 
-interface EmbedCliOptions {
+interface EmbedCliOptions extends ImageCliOptions {
   dataset: string;
   responses: string;
   references?: string;
@@ -34,7 +35,7 @@ function positiveInt(v: string, flag: string): number {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('embed')
     .description('Embed images, questions, model responses and reference responses into an embedding set (x_v, x_t, y_hat, y)')
     .requiredOption('--dataset <path>', 'data set: directory with samples.jsonl, LLaVA-Bench layout, or parquet')
@@ -55,7 +56,8 @@ export function register(program: Command): void {
     .option('--split <name>', 'parquet split when the data set holds several')
     .option('--threads <n>', 'onnxruntime threads for CLIP (default: one per core)')
     .option('--quiet', 'no progress bars')
-    .option('--json', 'print one JSON document on stdout')
+    .option('--json', 'print one JSON document on stdout');
+  addImageOptions(cmd, { outside: true, pixels: true })
     .action(
       runAction(async (opts: EmbedCliOptions) => {
         const batchSize = positiveInt(opts.batchSize, '--batch-size');
@@ -80,6 +82,7 @@ export function register(program: Command): void {
             out: opts.out,
             scenario: opts.scenario,
             split: opts.split,
+            ...imageOptions(opts),
             encoder,
             cache,
             batchSize,

@@ -10,7 +10,7 @@ import { ResponseCache, defaultCachePath } from '../llm/cache.js';
 import { ChatClient, apiKeyFromEnv } from '../llm/client.js';
 import { collectResponses, type InferSummary, type SampleFailure } from '../llm/infer.js';
 import { printJson, runAction } from './run-action.js';
-import { parseNonNegativeInt, parsePositiveNumber } from './options.js';
+import { addImageOptions, imageOptions, parseNonNegativeInt, parsePositiveNumber, type ImageCliOptions } from './options.js';
 
 export interface EndpointOptions {
   baseUrl?: string;
@@ -100,7 +100,7 @@ export function failureError(failures: readonly SampleFailure[], total: number, 
   );
 }
 
-interface InferCliOptions extends EndpointOptions {
+interface InferCliOptions extends EndpointOptions, ImageCliOptions {
   dataset?: string;
   split?: string;
   model?: string;
@@ -127,13 +127,15 @@ export function register(program: Command): void {
     .option('--top-p <p>', 'nucleus sampling top_p (default: the server\'s)')
     .option('--seed <n>', 'sampling seed sent to the endpoint')
     .addOption(new Option('--system <text>', 'system message sent before each question'))
-    .option('--json', 'print one JSON document on stdout')
+    .option('--json', 'print one JSON document on stdout');
+  addImageOptions(cmd, { outside: true, pixels: true })
     .action(runAction(async (opts: InferCliOptions) => {
       for (const [key, flag] of [['dataset', '--dataset'], ['model', '--model'], ['out', '--out']] as const) {
         if (!opts[key]) throw new UsageError(`${flag} is required`);
       }
       const client = endpointClient(opts);
-      const samples = await loadDataset(opts.dataset!, opts.split ? { split: opts.split } : {});
+      const images = imageOptions(opts);
+      const samples = await loadDataset(opts.dataset!, { ...(opts.split ? { split: opts.split } : {}), ...images.load });
       const cache = endpointCache(opts);
       const outPath = opts.out!;
       let saved = 0;
@@ -148,6 +150,7 @@ export function register(program: Command): void {
           outPath,
           cache,
           system: opts.system,
+          ...(images.maxImagePixels !== undefined ? { maxImagePixels: images.maxImagePixels } : {}),
           maxTokens: opts.maxTokens !== undefined ? positiveInt(opts.maxTokens, '--max-tokens') : undefined,
           temperature: opts.temperature !== undefined ? nonNegativeNumber(opts.temperature, '--temperature') : undefined,
           topP: opts.topP !== undefined ? parsePositiveNumber(opts.topP, '--top-p') : undefined,

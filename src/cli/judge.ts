@@ -17,10 +17,10 @@ import {
   addEndpointOptions, endpointCache, endpointClient, failureError, nonNegativeNumber, onInterrupt, positiveInt, progressPrinter,
   type EndpointOptions,
 } from './infer.js';
-import { parseNonNegativeInt } from './options.js';
+import { addImageOptions, imageOptions, parseNonNegativeInt, type ImageCliOptions } from './options.js';
 import { printJson, runAction } from './run-action.js';
 
-interface JudgeCliOptions extends EndpointOptions {
+interface JudgeCliOptions extends EndpointOptions, ImageCliOptions {
   dataset?: string;
   split?: string;
   answers?: string;
@@ -93,14 +93,15 @@ export function register(program: Command): void {
     .option('--temperature <t>', 'judge sampling temperature (default: the protocol\'s, 0.2)')
     .option('--parse-retries <n>', 'extra requests when a reply cannot be scored (default: the protocol\'s: 2, llava-bench 0)')
     .option('--retry-failed', 'judge again the items whose earlier judgment could not be parsed')
-    .option('--json', 'print one JSON document on stdout')
+    .option('--json', 'print one JSON document on stdout');
+  addImageOptions(judge, { outside: true, pixels: false })
     .action(runAction(async (opts: JudgeCliOptions) => {
       for (const [key, flag] of [['dataset', '--dataset'], ['answers', '--answers'], ['judgeModel', '--judge-model'], ['out', '--out']] as const) {
         if (!opts[key]) throw new UsageError(`${flag} is required`);
       }
       const protocol = protocolFromOptions(opts);
       const client = endpointClient(opts);
-      const samples = await loadDataset(opts.dataset!, opts.split ? { split: opts.split } : {});
+      const samples = await loadDataset(opts.dataset!, { ...(opts.split ? { split: opts.split } : {}), ...imageOptions(opts).load });
       const answers = answersById(opts.answers!);
       const references = opts.references ? answersById(opts.references) : undefined;
       const cache = endpointCache(opts);

@@ -5,6 +5,7 @@ import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { BoundForm } from '../core/emi.js';
 import type { JsdMixture } from '../core/jsd.js';
+import { DEFAULT_MAX_IMAGE_PIXELS } from '../io/image-format.js';
 
 export function addEstimatorOption(cmd: Command): Command {
   return cmd.requiredOption('--estimator <path>', 'CLUB estimator checkpoint: "paper" (the authors\' CLUB_global.pt from `models pull --only club`), a .pt or a .safetensors from train-estimator');
@@ -44,5 +45,32 @@ export function parseBoundOptions(opts: { bound: string; entropyScaler: string; 
     bound: opts.bound as BoundForm,
     entropyScaler: parsePositiveNumber(opts.entropyScaler, '--entropy-scaler'),
     jsdMixture: opts.jsdMixture as JsdMixture,
+  };
+}
+
+/** `--images DIR`, `--allow-images-outside` (not for shift: it never copies an outside file) and `--max-image-pixels N`. */
+export function addImageOptions(cmd: Command, has: { readonly outside: boolean; readonly pixels: boolean }): Command {
+  cmd.option('--images <dir>', 'folder the data set\'s images may be in besides its own folder (LLaVA-Bench layout: where they are looked up)');
+  if (has.outside) cmd.option('--allow-images-outside', 'accept image paths that resolve outside the data set and --images folders');
+  if (has.pixels) cmd.option('--max-image-pixels <n>', `refuse images with more decoded pixels than this (default ${DEFAULT_MAX_IMAGE_PIXELS}, PIL's bomb threshold)`);
+  return cmd;
+}
+
+export interface ImageCliOptions {
+  images?: string;
+  allowImagesOutside?: boolean;
+  maxImagePixels?: string;
+}
+
+/** The loader's image options and the pixel cap the image options ask for. */
+export function imageOptions(opts: ImageCliOptions): { load: { images?: string; allowImagesOutside?: boolean }; maxImagePixels?: number } {
+  let max: number | undefined;
+  if (opts.maxImagePixels !== undefined) {
+    max = parseNonNegativeInt(opts.maxImagePixels, '--max-image-pixels');
+    if (max === 0) throw new UsageError(`--max-image-pixels must be at least 1, got "${opts.maxImagePixels}"`);
+  }
+  return {
+    load: { ...(opts.images ? { images: opts.images } : {}), ...(opts.allowImagesOutside ? { allowImagesOutside: true } : {}) },
+    ...(max !== undefined ? { maxImagePixels: max } : {}),
   };
 }

@@ -14,10 +14,10 @@ import { generateShifts, type WildSource } from '../shift/generate.js';
 import { readQueryEmbeddings, splitByDistance, type SplitReference } from '../shift/splits.js';
 import { CachedTranslator, chatTranslator } from '../shift/translate.js';
 import { endpointClient, positiveInt } from './infer.js';
-import { parseNonNegativeInt } from './options.js';
+import { addImageOptions, imageOptions, parseNonNegativeInt, type ImageCliOptions } from './options.js';
 import { printJson, runAction } from './run-action.js';
 
-export interface ShiftCliOptions {
+export interface ShiftCliOptions extends ImageCliOptions {
   dataset: string;
   out: string;
   grid: 'synthetic' | 'natural' | 'custom';
@@ -72,7 +72,7 @@ export async function wildSource(opts: ShiftCliOptions, scenarios: Scenario[]): 
   const needed = scenarios.filter((s) => s.base === 'llava_bench_in_the_wild');
   if (needed.length === 0) return undefined;
   if (!opts.wildDataset) throw new UsageError(`${needed[0].name} needs the in-the-wild data set: pass --wild-dataset`);
-  const samples = await loadDataset(opts.wildDataset, opts.wildSplit ? { split: opts.wildSplit } : {});
+  const samples = await loadDataset(opts.wildDataset, { ...(opts.wildSplit ? { split: opts.wildSplit } : {}), ...imageOptions(opts).load });
   const label = opts.wildSplit ? `${opts.wildDataset} (split ${opts.wildSplit})` : opts.wildDataset;
   const needHalves = needed.some((s) => s.split === 'easy' || s.split === 'hard');
   if (!needHalves) return { samples, label, easy: [], hard: [], splitRule: { method: 'none (normal only)' } };
@@ -104,7 +104,7 @@ export async function wildSource(opts: ShiftCliOptions, scenarios: Scenario[]): 
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('shift')
     .description('Write shifted data sets named as in the paper (image corruptions, text perturbations, translations, easy/hard splits)')
     .requiredOption('--dataset <src>', 'ID data set: dataset directory, LLaVA-Bench folder (questions + images + GPT-4 answers) or parquet')
@@ -131,7 +131,8 @@ export function register(program: Command): void {
     .option('--max-retries <n>', 'retries on 429/5xx/timeouts/network errors', '6')
     .option('--retry-delay <ms>', 'first backoff delay', '1000')
     .option('--translations <file>', 'translation cache, read and extended (default OUT/translations.json)')
-    .option('--json', 'print one JSON document on stdout')
+    .option('--json', 'print one JSON document on stdout');
+  addImageOptions(cmd, { outside: false, pixels: true })
     .action(
       runAction(async (opts: ShiftCliOptions) => {
         const seed = parseNonNegativeInt(opts.seed, '--seed');
@@ -139,7 +140,8 @@ export function register(program: Command): void {
         if (quality > 100) throw new UsageError(`--quality must be 1…100, got ${quality}`);
         const scenarios = selectScenarios(opts.grid, opts.scenarios);
         const t0 = Date.now();
-        const samples = await loadDataset(opts.dataset, opts.split ? { split: opts.split } : {});
+        const images = imageOptions(opts);
+        const samples = await loadDataset(opts.dataset, { ...(opts.split ? { split: opts.split } : {}), ...images.load });
         if (samples.length === 0) throw new InputError(`${opts.dataset}: no samples`);
         const wild = await wildSource(opts, scenarios);
         const needsTranslation = scenarios.some((s) => s.text?.kind === 'translate' && s.text.language !== 'English');
@@ -160,6 +162,7 @@ export function register(program: Command): void {
             seed,
             frost,
             quality,
+            ...(images.maxImagePixels !== undefined ? { maxImagePixels: images.maxImagePixels } : {}),
             ...(opts.workers !== undefined ? { workers: parseNonNegativeInt(opts.workers, '--workers') } : {}),
             ...(translator ? { translator } : {}),
             log: (line) => process.stderr.write(`shift: ${line}\n`),

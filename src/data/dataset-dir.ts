@@ -8,7 +8,8 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileS
 import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import { InputError } from '../errors.js';
 import type { Sample } from './sample.js';
-import { imageExtension } from '../io/image.js';
+import { imageExtension } from '../io/image-format.js';
+import { ImageRoots, type ImageRootOptions } from './image-root.js';
 
 export const SAMPLES_FILE = 'samples.jsonl';
 export const MANIFEST_FILE = 'manifest.json';
@@ -74,10 +75,11 @@ export function stringField(
 
 /**
  * Read a dataset directory. Image paths become absolute `file` references; every image must
- * exist and every id must be unique.
+ * exist, resolve inside `dir` (or `roots.images`, see image-root.ts) and every id must be unique.
  */
-export function readDatasetDir(dir: string): Sample[] {
+export function readDatasetDir(dir: string, roots: ImageRootOptions = {}): Sample[] {
   const file = join(dir, SAMPLES_FILE);
+  const contain = new ImageRoots(dir, roots);
   if (!existsSync(file)) throw new InputError(`${dir}: not a dataset directory (no ${SAMPLES_FILE})`);
   const seen = new Map<string, number>();
   const samples: Sample[] = [];
@@ -90,6 +92,7 @@ export function readDatasetDir(dir: string): Sample[] {
     const imageRel = stringField(value, 'image', where)!;
     const imagePath = resolve(dir, imageRel);
     if (!existsSync(imagePath)) throw new InputError(`${where}: image "${imageRel}" not found (looked for ${imagePath})`);
+    contain.check(imagePath, where, imageRel);
     const question = stringField(value, 'question', where)!;
     const referenceAnswer = stringField(value, 'reference_answer', where, { optional: true });
     const category = stringField(value, 'category', where, { optional: true });

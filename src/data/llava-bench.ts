@@ -13,10 +13,11 @@
  * by newlines, then (COCO) a blank line and one `category: [x, y, w, h]` line per instance.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { readJsonlObjects, stringField, withOptional } from './dataset-dir.js';
 import type { Sample } from './sample.js';
+import { ImageRoots, type ImageRootOptions } from './image-root.js';
 
 export interface LlavaBenchFiles {
   /** Questions JSONL. */
@@ -146,7 +147,8 @@ function findImage(dir: string, name: string): string | undefined {
 }
 
 /** Load a LLaVA-Bench style data set into samples, in the order of the questions file. */
-export function loadLlavaBench(files: LlavaBenchFiles): Sample[] {
+export function loadLlavaBench(files: LlavaBenchFiles, roots: ImageRootOptions = {}): Sample[] {
+  const contain = new ImageRoots(dirname(files.questions), roots);
   const refs = files.answers ? readAnswerTexts(files.answers) : undefined;
   const contexts = new Map<string, string>();
   if (files.context) {
@@ -166,6 +168,7 @@ export function loadLlavaBench(files: LlavaBenchFiles): Sample[] {
     const image = stringField(value, 'image', where)!;
     const imagePath = findImage(files.images, image);
     if (!imagePath) throw new InputError(`${where}: image "${image}" not found in ${files.images}`);
+    contain.check(imagePath, where, image);
     const question = stringField(value, 'text', where)!;
     const category = stringField(value, 'category', where, { optional: true });
     samples.push(

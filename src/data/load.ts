@@ -14,13 +14,19 @@ import { isDatasetDir, readDatasetDir, SAMPLES_FILE } from './dataset-dir.js';
 import { detectLlavaBench, loadLlavaBench } from './llava-bench.js';
 import { listParquetFiles, loadParquet, selectSplitFiles } from './parquet.js';
 import type { ImageRef, Sample } from './sample.js';
+import type { ImageRootOptions } from './image-root.js';
 import { readImageFile } from '../io/image-file.js';
 
 export interface LoadOptions {
   /** Parquet split (scenario name) when a directory holds several. */
   readonly split?: string;
-  /** LLaVA-Bench: image folder (default `images/` next to the questions, else that folder). */
+  /**
+   * A folder images may be in besides the data set's own (image-root.ts); for a LLaVA-Bench
+   * layout also where the images are looked up (default `images/` next to the questions).
+   */
   readonly images?: string;
+  /** Accept image paths outside the data set and `images` folders. */
+  readonly allowImagesOutside?: boolean;
   /** LLaVA-Bench: reference answers JSONL (default: detected by name). */
   readonly answers?: string;
   /** LLaVA-Bench: context JSONL (default: detected by name). */
@@ -39,24 +45,25 @@ export async function loadDataset(pathOrDir: string, opts: LoadOptions = {}): Pr
 }
 
 async function dispatch(p: string, opts: LoadOptions): Promise<Sample[]> {
+  const roots: ImageRootOptions = { ...(opts.images ? { images: opts.images } : {}), ...(opts.allowImagesOutside ? { allowImagesOutside: true } : {}) };
   const llavaOverrides = {
     ...(opts.images ? { images: opts.images } : {}),
     ...(opts.answers ? { answers: opts.answers } : {}),
     ...(opts.context ? { context: opts.context } : {}),
   };
   if (statSync(p).isDirectory()) {
-    if (isDatasetDir(p)) return readDatasetDir(p);
+    if (isDatasetDir(p)) return readDatasetDir(p, roots);
     const llava = detectLlavaBench(p, llavaOverrides);
-    if (llava) return loadLlavaBench(llava);
+    if (llava) return loadLlavaBench(llava, roots);
     if (listParquetFiles(p).length > 0) return loadParquet(selectSplitFiles(p, opts.split));
     throw new InputError(`${p}: not a data set (expected ${SAMPLES_FILE}, a LLaVA-Bench questions JSONL, or parquet files)`);
   }
   const ext = extname(p).toLowerCase();
   if (ext === '.parquet') return loadParquet(p);
-  if (basename(p) === SAMPLES_FILE) return readDatasetDir(dirname(p));
+  if (basename(p) === SAMPLES_FILE) return readDatasetDir(dirname(p), roots);
   if (ext === '.jsonl') {
     const llava = detectLlavaBench(dirname(p), { ...llavaOverrides, questions: p });
-    return loadLlavaBench(llava!);
+    return loadLlavaBench(llava!, roots);
   }
   throw new InputError(`${p}: unsupported data set file (expected a directory, ${SAMPLES_FILE}, a questions .jsonl or a .parquet)`);
 }

@@ -96,6 +96,9 @@ export async function loadParquet(files: string | readonly string[]): Promise<Sa
       if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw new InputError(`${where}: column "image" has no bytes`);
       bytes = new Uint8Array(bytes as Uint8Array); // own the memory, detached from the page buffer
       const path = img instanceof Uint8Array ? undefined : asText(img?.path, where, 'image.path', true);
+      if (path !== undefined && ['', '.', '..'].includes(basename(path))) {
+        throw new InputError(`${where}: image.path ${JSON.stringify(path)} has no file name (expected e.g. "001.jpg")`);
+      }
       samples.push(
         withOptional(
           { id, image: { kind: 'bytes', bytes: bytes as Uint8Array, ...(path ? { name: basename(path) } : {}) }, question: asText(r.question, where, 'question', false)! },

@@ -29,6 +29,9 @@ export interface EmbedDatasetOptions {
   readonly cache?: EmbeddingCache | null;
   readonly batchSize?: number;
   readonly progress?: boolean;
+  /** Image folder and containment (data/image-root.ts). */
+  readonly load?: { readonly images?: string; readonly allowImagesOutside?: boolean };
+  readonly maxImagePixels?: number;
 }
 
 export interface EmbedDatasetSummary {
@@ -46,11 +49,11 @@ export async function embedDataset(opts: EmbedDatasetOptions): Promise<EmbedData
   if (extname(opts.out).toLowerCase() !== '.safetensors') {
     throw new InputError(`${opts.out}: the embedding set is written as safetensors; give a path ending in .safetensors`);
   }
-  const samples = await loadDataset(opts.dataset, opts.split ? { split: opts.split } : {});
+  const samples = await loadDataset(opts.dataset, { ...(opts.split ? { split: opts.split } : {}), ...opts.load });
   const responses = readAnswerFile(opts.responses);
   const references = opts.references ? { records: readAnswerFile(opts.references), file: opts.references } : undefined;
   const inputs = buildEmbedInputs(samples, opts.dataset, responses, opts.responses, references);
-  const r = await embedInputs(inputs, opts.encoder, { batchSize: opts.batchSize, cache: opts.cache, progress: opts.progress });
+  const r = await embedInputs(inputs, opts.encoder, { batchSize: opts.batchSize, cache: opts.cache, progress: opts.progress, ...(opts.maxImagePixels !== undefined ? { maxImagePixels: opts.maxImagePixels } : {}) });
   const scenario = opts.scenario ?? basename(opts.out, extname(opts.out));
   const encoders = { kind: r.encoders.kind, image: r.encoders.image, text: r.encoders.text };
   writeEmbeddingSet(opts.out, {

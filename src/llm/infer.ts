@@ -11,7 +11,8 @@ import { answerLog, newAnswerId, questionIdFor, type AnswerRecord } from './answ
 import { completeCached, type ResponseCache } from './cache.js';
 import { ChatRequestError, type ChatClient, type ChatMessage, type ChatRequest } from './client.js';
 import { imageDataUrl } from './image.js';
-import type { DecodeOptions } from '../io/image.js';
+import { decodeImage, type DecodeOptions } from '../io/image.js';
+import { imageLabel, readImageBytes } from '../data/load.js';
 import { JsonlAppender } from './jsonl-log.js';
 import { runPool } from './pool.js';
 
@@ -164,6 +165,9 @@ export async function collectResponses(options: InferOptions): Promise<InferSumm
       options.onProgress?.({ total, done: resumed + written, fromCache, failed: failures.length });
     };
 
+    // Every image is read and decoded before the first request: a bad one costs no paid call.
+    const decode = options.maxImagePixels !== undefined ? { maxPixels: options.maxImagePixels } : {};
+    for (const s of pending) await decodeImage(await readImageBytes(s), imageLabel(s), decode);
     options.onProgress?.({ total, done: resumed, fromCache, failed: 0 });
     if (pending.length > 0) await runPool(pending, client.concurrency, answerOne, () => stoppedEarly);
     return { outPath, total, resumed, written, fromCache, failures, stoppedEarly, peakConcurrency: client.peakConcurrency };

@@ -43,6 +43,12 @@ export const runConfigSchema = z.object({
     /** Limit every set to its first N samples (quick trials). */
     limit: z.number().int().min(2).optional(),
     seed: z.number().int().min(0).default(0),
+    /** A folder the data sets' images may be in besides their own (`--images`). */
+    images: z.string().min(1).optional(),
+    /** Accept image paths outside the data set and `images` folders (`--allow-images-outside`). */
+    allow_images_outside: z.boolean().default(false),
+    /** Refuse images with more decoded pixels (`--max-image-pixels`; default PIL's bomb threshold). */
+    max_image_pixels: z.number().int().min(1).optional(),
   }).strict(),
   /** The model under study. */
   model: endpoint,
@@ -114,7 +120,7 @@ export function validateRunConfig(value: unknown, path: string): ResolvedRunConf
     ...c,
     configPath: resolve(path),
     outDir,
-    data: { ...c.data, id: abs(c.data.id), ood: Object.fromEntries(Object.entries(c.data.ood).map(([k, v]) => [k, abs(v)])) },
+    data: { ...c.data, id: abs(c.data.id), ...(c.data.images ? { images: abs(c.data.images) } : {}), ood: Object.fromEntries(Object.entries(c.data.ood).map(([k, v]) => [k, abs(v)])) },
     encoders: { ...c.encoders, ...(c.encoders.model_dir ? { model_dir: abs(c.encoders.model_dir) } : {}) },
     estimator: 'checkpoint' in c.estimator ? { checkpoint: abs(c.estimator.checkpoint) } : c.estimator,
   };

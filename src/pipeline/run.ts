@@ -97,6 +97,9 @@ export async function runStudy(config: ResolvedRunConfig, hooks: RunHooks = {}):
   const progress = hooks.progress ?? true;
   const clientFor = hooks.clientFor ?? defaultClient;
   const out = config.outDir;
+  // Image roots and pixel cap from data.images / allow_images_outside / max_image_pixels (data/image-root.ts, io/image.ts).
+  const imageLoad = { ...(config.data.images ? { images: config.data.images } : {}), ...(config.data.allow_images_outside ? { allowImagesOutside: true } : {}) };
+  const pixelCap = config.data.max_image_pixels !== undefined ? { maxImagePixels: config.data.max_image_pixels } : {};
   for (const d of ['data', 'responses', 'references', 'reviews', 'embeddings', 'cache']) mkdirSync(join(out, d), { recursive: true });
   const store = new RunStore(join(out, 'run.sqlite'));
   const skipped: string[] = [];
@@ -118,13 +121,14 @@ export async function runStudy(config: ResolvedRunConfig, hooks: RunHooks = {}):
       const missing = wanted.filter((s) => !store.completed('shift', s.name, fp) || !isDatasetDir(join(out, 'data', s.name)));
       if (missing.length > 0) {
         log(`[shift] generating ${missing.length} of ${wanted.length} scenario data sets`);
-        const source = await loadDataset(config.data.id);
+        const source = await loadDataset(config.data.id, imageLoad);
         const result = await generateShifts({
           source: { samples: source, label: config.data.id },
           scenarios: missing,
           grid: 'grid' in config.data.scenarios ? config.data.scenarios.grid : 'custom',
           outDir: join(out, 'data'),
           seed: config.data.seed,
+          ...pixelCap,
           log: (l) => log(`[shift] ${l}`),
         });
         for (const g of result.scenarios) store.complete('shift', g.name, fp, join(g.dir, SAMPLES_FILE), { samples: g.samples, modality: g.modality });
@@ -146,7 +150,7 @@ export async function runStudy(config: ResolvedRunConfig, hooks: RunHooks = {}):
     await hooks.afterShift?.(ordered);
     const samplesOf = new Map<string, Sample[]>();
     for (const s of ordered) {
-      const samples = await loadDataset(s.dataset);
+      const samples = await loadDataset(s.dataset, imageLoad);
       samplesOf.set(s.name, samples);
       if (store.count('samples', s.name) !== samples.length) {
         store.putSamples(s.name, samples.map((x) => ({ id: x.id, question: x.question, reference: x.referenceAnswer, category: x.category, image: x.image.kind === 'file' ? x.image.path : x.image.name ?? '(bytes)' })));
@@ -173,7 +177,7 @@ export async function runStudy(config: ResolvedRunConfig, hooks: RunHooks = {}):
           const samples = samplesOf.get(s.name) as Sample[];
           let seen = 0;
           const summary = await collectResponses({
-            samples, client, model: endpoint.name, outPath, cache: responseCache,
+            samples, client, model: endpoint.name, outPath, cache: responseCache, ...pixelCap,
             maxTokens: endpoint.max_tokens, temperature: endpoint.temperature,
             onProgress: (p) => {
               bar.tick(p.done - seen);
@@ -262,7 +266,7 @@ export async function runStudy(config: ResolvedRunConfig, hooks: RunHooks = {}):
         const fp = fingerprint({ encoders: config.encoders.kind, modelDir: config.encoders.model_dir ?? null, responses: fileSha256(responses), references: references ? fileSha256(references) : null, data: datasetFingerprint(s.dataset) });
         if (!store.completed('embed', s.name, fp)) {
           encoder ??= await loadEncoder(config.encoders.kind as EncoderChoice, { modelDir: config.encoders.model_dir, notice: (m) => log(`[embed] ${m}`) });
-          const summary = await embedDataset({ dataset: s.dataset, responses, references, out: setPath, scenario: s.name, encoder, cache: embCache, batchSize: config.encoders.batch_size, progress: false });
+          const summary = await embedDataset({ dataset: s.dataset, responses, references, out: setPath, scenario: s.name, encoder, cache: embCache, batchSize: config.encoders.batch_size, progress: false, load: imageLoad, ...pixelCap });
           store.complete('embed', s.name, fp, setPath, { samples: summary.samples, stats: summary.stats, seconds: summary.seconds }, () =>
             store.putEmbeddings(s.name, setPath, summary.encoders, { image: summary.encoders.image, text: summary.encoders.text }));
           ran.push(`embed ${s.name}`);

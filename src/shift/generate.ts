@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { writeDatasetDir, type DatasetManifest } from '../data/dataset-dir.js';
-import { imageExtension } from '../io/image.js';
+import { imageExtension } from '../io/image-format.js';
 import { imageLabel, readImageBytes } from '../data/load.js';
 import type { Sample } from '../data/sample.js';
 import type { Scenario } from '../data/scenarios.js';
