@@ -108,6 +108,22 @@ test('normaliser with the nmt_nfkc charsmap: full-width, NBSP, tabs and newlines
   assert.equal(text(n.normalize(utf8('ﬁne'))), '▁fine');
 });
 
+test('normaliser on every code point of planes 0–3 and U+E0000..U+E0FFF: "a" + c + "b" normalised as SentencePiece does (sha256 per block of 4096)', () => {
+  const ref = readJson(join(FIXTURES, 'normalizer-digests.json')) as { block: number; context: [string, string]; digests: Record<string, string> };
+  const model = tokenizerJson('replace').normalizer as { normalizers: { precompiled_charsmap: string }[] };
+  const n = new SpmNormalizer(new Uint8Array(Buffer.from(model.normalizers[0].precompiled_charsmap, 'base64')));
+  const [pre, post] = ref.context;
+  const bad: string[] = [];
+  for (const [hex, want] of Object.entries(ref.digests)) {
+    const start = parseInt(hex, 16);
+    const lines: string[] = [];
+    for (let cp = start; cp < start + ref.block; cp++) if (cp < 0xd800 || cp >= 0xe000) lines.push(text(n.normalize(utf8(pre + String.fromCodePoint(cp) + post))));
+    const got = createHash('sha256').update(lines.join('\n'), 'utf8').digest('hex').slice(0, 16);
+    if (got !== want) bad.push(`U+${hex.toUpperCase()}..U+${(start + ref.block - 1).toString(16).toUpperCase()}`);
+  }
+  assert.equal(bad.length, 0, `blocks whose normalisation differs from SentencePiece's: ${bad.join(', ')}`);
+});
+
 test('Viterbi: ties keep the first candidate; float rounding as SentencePiece (double candidate, float best)', () => {
   const piece = (s: string, id: number, score: number) => ({ bytes: utf8(s), id, score });
   // Exact tie f+ff = ff+f = f+f+f = −3: at each end the first candidate (leftmost start) stays.

@@ -203,10 +203,30 @@ def edge_cases():
         "ＡＢＣ ｆｆｆ", "ﬁne ﬂow", "①②③", "x² y³", "Ⅻ ⅻ", "㎏ ㎞", "ｶﾀｶﾅ ﾊﾟ", "™ ℃ № ℡",
         "👍🏽 👨\u200d👩\u200d👧 🇩🇪 ❤️", "🥱 🫠 🪿 🫎", "\U0001fbf5\U0001fbf0", "ꟲꟳꟴ", "\U0001d400\U0001d41a",
         "𠀀𠀁 𪜀", "\U000e0041\U000e007f", "\ue000 private", "\U0010ffff", "\ufffd", "\ufffe\uffff",
+        "a ¨b ¨ a´ x ˜ y \u1fbd \u1fc1 ˘ ¸ ̈", "\u2001a\u2003\u205fb\u3000", "a\u0308\u0301 \u0308a",
         "Straße GROSS groß", "İstanbul ıi", "ǅ ǈ ǋ", "ﷺ", "ﻻ", "ٱلسلام", "क़ ख़ ग़", "क्‍ष",
         "Das Bild zeigt zwei Häuser neben der Straße.   ", "이 사진에서 무엇을 보여 주나요?\n", "这张照片显示什么？ ",
         "ما هو لون السيارة؟", "यह तस्वीर में क्या है?", "coffee off offer toffee " * 30,
     ]
+
+
+NORM_BLOCK = 0x1000
+
+
+def normalizer_digests(sp):
+    """For each block of 4096 code points (surrogates left out) of planes 0-3 and the first block
+    of plane 14 (tags, variation selectors; planes 4-13 are unassigned, 15-16 private use):
+    sha256 of the normalised forms of "a" + chr(cp) + "b", one a line — SentencePiece's pieces
+    joined are its normalised text."""
+    out = {}
+    for start in list(range(0, 0x40000, NORM_BLOCK)) + [0xE0000]:
+        lines = []
+        for cp in range(start, start + NORM_BLOCK):
+            if 0xD800 <= cp < 0xE000:
+                continue
+            lines.append("".join(sp.encode("a" + chr(cp) + "b", out_type=str)))
+        out[f"{start:x}"] = hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()[:16]
+    return out
 
 
 def added_token_split(text):
@@ -350,6 +370,8 @@ def main():
         rows = ",\n".join(json.dumps(c, ensure_ascii=False, separators=(",", ":")) for c in cases)
         fh.write(f'{head}, "cases": [\n{rows}\n]}}\n')
     print(f"{len(cases)} cases, {len(probes)} code points where nmt_nfkc != NFKC, vocab {sp.get_piece_size()}")
+    with open(os.path.join(OUT, "normalizer-digests.json"), "w", encoding="utf-8") as fh:
+        json.dump({"block": NORM_BLOCK, "context": ["a", "b"], "digests": normalizer_digests(sp)}, fh, indent=0)
 
     files = sorted(glob.glob(os.path.join(OFFICIAL, "*.jsonl")))
     if not files:
