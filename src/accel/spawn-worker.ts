@@ -10,8 +10,8 @@ export function spawnSiblingWorker(callerUrl: string, name: string): Worker {
   const caller = fileURLToPath(callerUrl);
   const file = join(dirname(caller), `${name}${extname(caller)}`);
   // From sources the worker registers tsx itself: Node 20 does not carry the parent's --import
-  // loader hooks into worker threads.
+  // loader hooks into worker threads. tsx is resolved from here, not from the working folder.
   return file.endsWith('.ts')
-    ? new Worker(`import('tsx/esm/api').then((api) => { api.register(); return import(${JSON.stringify(pathToFileURL(file).href)}); });`, { eval: true })
+    ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((api) => { api.register(); return import(${JSON.stringify(pathToFileURL(file).href)}); });`, { eval: true })
     : new Worker(file);
 }

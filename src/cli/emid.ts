@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { addBoundOptions, addEstimatorOption, addSeedOption, parseBoundOptions, parseNonNegativeInt } from './options.js';
-import { loadClubCheckpoint, loadSets } from './load-sets.js';
+import { loadClubCheckpoint, loadSets, oodWithoutId } from './load-sets.js';
 import { resolveEstimatorPath } from '../encode/artefacts.js';
 import { printJson, runAction } from './run-action.js';
 import { analyseEmid } from '../pipeline/estimate.js';
@@ -51,7 +51,7 @@ export function register(program: Command): void {
         const ckpt = loadClubCheckpoint(resolveEstimatorPath(opts.estimator));
         const seen = new Map<string, string>();
         const [id] = loadSets([opts.id], ckpt, seen);
-        const oods = loadSets(opts.ood, ckpt, seen);
+        const oods = loadSets(oodWithoutId(opts.id, opts.ood, (line) => process.stderr.write(`${line}\n`)), ckpt, seen);
         const pool = new EntropyPool();
         let analysis;
         try {

@@ -2,6 +2,8 @@
  * Loading embedding sets and the estimator for the estimating commands, with the checks that
  * belong to the command line (distinct names, dimensions that fit the estimator).
  */
+import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { readEmbeddingSet, type EmbeddingSet } from '../io/embedding-set.js';
 import { loadClubCheckpoint, type ClubCheckpoint } from '../io/estimator-checkpoint.js';
@@ -18,6 +20,28 @@ export function loadSets(paths: readonly string[], checkpoint: ClubCheckpoint, s
     sets.push(s);
   }
   return sets;
+}
+
+/** The canonical path of a file (symlinks resolved); the absolute path when it does not exist. */
+function canonical(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
+}
+
+/**
+ * The --ood paths without the --id file: a glob such as `emb/*_*.safetensors` may match the ID
+ * set too. Says so once on stderr; an --ood list of nothing but the ID file is bad input.
+ */
+export function oodWithoutId(id: string, ood: readonly string[], warn: (line: string) => void): string[] {
+  const idPath = canonical(id);
+  const kept = ood.filter((p) => canonical(p) !== idPath);
+  if (kept.length === ood.length) return kept;
+  if (kept.length === 0) throw new InputError(`--ood names only the --id file ${id}; give at least one OOD embedding set`);
+  warn(`emid: --ood also names the --id file ${id}; it is left out of the OOD sets`);
+  return kept;
 }
 
 export { loadClubCheckpoint };

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeSafetensors } from '../../src/io/safetensors.js';
 import type { Matrix } from '../../src/core/matrix.js';
@@ -98,4 +98,15 @@ test('bad input exits 2 with one line naming the file and field', () => {
   expectBadInput(['emid', '--id', P, '--ood', Q, '--estimator', club, '--entropy-scaler', '-1'], /--entropy-scaler must be a positive number/);
   expectBadInput(['emid', '--id', P, '--ood', Q, '--estimator', club, '--bound', 'tight'], /argument 'tight' is invalid/);
   expectBadInput(['emid', '--id', P, '--estimator', club], /required option '--ood <files...>' not specified/);
+});
+
+test('emid leaves an --ood path that is the --id file (same real path) out, with one notice; --ood of only the ID set is bad input', () => {
+  const club = writeSeededClub(dir);
+  const link = join(dir, 'P-link.safetensors');
+  symlinkSync(P, link);
+  const r = runCli(['emid', '--id', P, '--ood', P, Q, link, '--estimator', club, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(Object.keys(JSON.parse(r.stdout).EMID), ['Q']);
+  assert.deepEqual(r.stderr.trim().split('\n'), [`emid: --ood also names the --id file ${P}; it is left out of the OOD sets`]);
+  expectBadInput(['emid', '--id', P, '--ood', link, '--estimator', club], /--ood names only the --id file/);
 });

@@ -13,10 +13,13 @@ import { torchCheckpoint } from './torch-pickle.js';
 const PAPER_SHAPE: ClubShape = { dx: 768, dy: 768, hidden: 250, boundedLogvar: true };
 const NAMES = ['p_mu.0.weight', 'p_mu.0.bias', 'p_mu.2.weight', 'p_mu.2.bias', 'p_logvar.0.weight', 'p_logvar.0.bias', 'p_logvar.2.weight', 'p_logvar.2.bias'];
 
-/** Writes `dir/seeded-club.safetensors` (or `.pt`, a PyTorch zip checkpoint like the authors') and returns its path. */
-export function writeSeededClub(dir: string, format: 'safetensors' | 'pt' = 'safetensors', seed = 7): string {
+/**
+ * Writes `dir/seeded-club.safetensors` (or `.pt`, a PyTorch zip checkpoint like the authors'),
+ * or `dir/<name>` when a file name is given, and returns its path.
+ */
+export function writeSeededClub(dir: string, format: 'safetensors' | 'pt' = 'safetensors', seed = 7, name = `seeded-club.${format}`): string {
   const params = initClubParams(PAPER_SHAPE, new Rng(seed));
-  const path = join(dir, `seeded-club.${format}`);
+  const path = join(dir, name);
   if (format === 'safetensors') {
     saveClubCheckpoint(path, clubNetworkFromParams(params, PAPER_SHAPE), { source: 'test seed' });
     return path;
