@@ -2,10 +2,11 @@
  * `mllmshift report RESULTS.json [--out FILE] [--json]`: the self-contained HTML report of a
  * study's results.json (written by `run` or `demo`), of `emid --json` output or of an
  * authors' result file (pipeline/results-import.ts). Default output: report.html next to the
- * results file. Prints the path of the written page.
+ * results file. `--export DIR` also writes every figure (SVG, PNG) and table (CSV, LaTeX) into
+ * DIR (report/export.ts), and the page links them. Prints the paths written.
  */
 import type { Command } from 'commander';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { printJson, runAction } from './run-action.js';
 import { readResultsFile } from '../pipeline/results-import.js';
 
@@ -15,16 +16,26 @@ export function register(program: Command): void {
     .description('write the self-contained HTML report (summary, tables, plots) of a results.json')
     .argument('<results>', 'results.json of `mllmshift run`/`demo`, `mllmshift emid --json` output, or an authors\' result file')
     .option('--out <file>', 'where to write the page (default: report.html next to the results file)')
+    .option('--export <dir>', 'also write every figure as SVG and PNG and every table as CSV and LaTeX (booktabs) into this folder; the page links them')
     .option('--json', 'print one JSON document on stdout')
     .action(
-      runAction(async (file: string, opts: { out?: string; json?: boolean }) => {
+      runAction(async (file: string, opts: { out?: string; export?: string; json?: boolean }) => {
         const results = readResultsFile(file);
         // Loaded on demand: the plots pull in Observable Plot and linkedom.
         const { writeReportHtml } = await import('../report/html.js');
         const out = resolve(opts.out ?? join(dirname(file), 'report.html'));
-        writeReportHtml(out, results);
-        if (opts.json) printJson({ report: out, scenarios: results.scenarios.length, simulated: results.run.simulated });
-        else process.stdout.write(`${out}\n`);
+        let exported: { kind: string; path: string }[] = [];
+        let exportPrefix: string | undefined;
+        if (opts.export !== undefined) {
+          const dir = resolve(opts.export);
+          const { exportReport } = await import('../report/export.js');
+          exported = await exportReport(results, dir);
+          const rel = relative(dirname(out), dir).split(sep).join('/');
+          exportPrefix = rel === '' ? '' : `${rel}/`;
+        }
+        writeReportHtml(out, results, { exportPrefix });
+        if (opts.json) printJson({ report: out, scenarios: results.scenarios.length, simulated: results.run.simulated, exported: exported.map((f) => f.path) });
+        else process.stdout.write(`${[out, ...exported.map((f) => f.path)].join('\n')}\n`);
       }),
     );
 }

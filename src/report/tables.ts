@@ -165,16 +165,21 @@ const LATEX_SPECIALS: Readonly<Record<string, string>> = {
   '$': '\\$',
   '^': '\\^{}',
   '~': '\\~{}',
+  '|': '\\textbar{}',
+  '<': '\\textless{}',
+  '>': '\\textgreater{}',
 };
 
 /** Escape text for LaTeX; the Greek letters and symbols of the headers become math. */
 export function latexEscape(text: string): string {
   return text
-    .replace(/[\\{}_%&#$^~]/g, (c) => LATEX_SPECIALS[c])
+    .replace(/[\\{}_%&#$^~|<>]/g, (c) => LATEX_SPECIALS[c])
     .replace(/ρ/g, '$\\rho$')
     .replace(/τ/g, '$\\tau$')
     .replace(/≤/g, '$\\le$')
     .replace(/≠/g, '$\\neq$')
+    .replace(/×/g, '$\\times$')
+    .replace(/·/g, '\\textperiodcentered{}')
     .replace(/—/g, '--')
     .replace(/−/g, '-');
 }
@@ -189,7 +194,7 @@ export function tableLatex<R>(t: TableData<R>): string {
         const v = c.value(row);
         const ci = c.ci?.(row) ?? null;
         const text = latexEscape(shown(v, c.digits));
-        const cell = ci && v !== null ? `${text} {\\scriptsize [${latexEscape(formatInterval(ci, typeof c.digits === 'number' ? c.digits : 3))}]}` : text;
+        const cell = ci && v !== null ? `${text} {\\scriptsize ${latexEscape(formatInterval(ci, typeof c.digits === 'number' ? c.digits : 3))}}` : text;
         return t.emphasise?.(row) ? `\\textbf{${cell}}` : cell;
       })
       .join(' & ') + ' \\\\',
