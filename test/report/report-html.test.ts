@@ -286,7 +286,7 @@ test('mllmshift report: writes report.html next to the results (or --out), print
   assert.ok(readFileSync(join(dir, 'report.html'), 'utf8').includes('id="plot-heatmap"'));
 
   assert.equal(js.code, 0, js.stderr);
-  assert.deepEqual(JSON.parse(js.stdout), { report: out, scenarios: 35, simulated: false });
+  assert.deepEqual(JSON.parse(js.stdout), { report: out, scenarios: 35, simulated: false, exported: [] });
   assert.ok(existsSync(out));
 
   assert.equal(fail.code, 2);
