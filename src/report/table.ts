@@ -1,5 +1,6 @@
 /**
- * Plain-text tables for the terminal: right-aligned numbers, left-aligned text.
+ * Plain-text tables for the terminal: right-aligned numbers, left-aligned text; a column whose
+ * numbers are all integers (counts) prints them as integers.
  */
 export type Cell = string | number | null;
 
@@ -10,7 +11,8 @@ export function fmt(v: number | null | undefined, digits = 6): string {
 }
 
 export function renderTable(header: readonly string[], rows: readonly (readonly Cell[])[]): string {
-  const text = rows.map((r) => r.map((c) => (c === null ? '—' : typeof c === 'number' ? fmt(c) : c)));
+  const integer = header.map((_, j) => rows.every((r) => typeof r[j] !== 'number' || Number.isInteger(r[j])));
+  const text = rows.map((r) => r.map((c, j) => (c === null ? '—' : typeof c === 'number' ? (integer[j] ? String(c) : fmt(c)) : c)));
   const widths = header.map((h, j) => Math.max(h.length, ...text.map((r) => (r[j] ?? '').length)));
   const numeric = header.map((_, j) => rows.every((r) => r[j] === null || typeof r[j] === 'number'));
   const line = (cells: readonly string[]): string =>

@@ -15,4 +15,10 @@ test('mllmshift demo (small): says it is a simulation, reports the EMI–accurac
   const report = /report:\s+(\S+)/.exec(r.stdout)?.[1];
   assert.equal(report, join(dir, 'run', 'report.html'));
   assert.ok(existsSync(report as string));
+  // --json: the same summary as one JSON document (the run is resumed from its store).
+  const j = runCli(['demo', '--out', dir, '--scenes', '2', '--json']);
+  assert.equal(j.code, 0, j.stderr);
+  const doc = JSON.parse(j.stdout) as { simulation: boolean; scenarios: number; samplesPerScenario: number; spearmanEmiAccuracy: number; report: string; results: string };
+  assert.deepEqual([doc.simulation, doc.scenarios, doc.samplesPerScenario, doc.report, doc.results], [true, 35, 6, report, join(dir, 'run', 'results.json')]);
+  assert.ok(Number.isFinite(doc.spearmanEmiAccuracy));
 });
