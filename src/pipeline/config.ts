@@ -94,6 +94,8 @@ export const runConfigSchema = z.object({
 
 export type RunConfig = z.infer<typeof runConfigSchema>;
 export type EndpointConfig = z.infer<typeof endpoint>;
+/** The endpoint schema, shared with the monitor's configuration. */
+export { endpoint as endpointSchema };
 
 /** A validated configuration with every path made absolute. */
 export interface ResolvedRunConfig extends RunConfig {
@@ -101,7 +103,7 @@ export interface ResolvedRunConfig extends RunConfig {
   readonly outDir: string;
 }
 
-function formatIssues(path: string, error: z.ZodError): string {
+export function formatIssues(path: string, error: z.ZodError): string {
   const first = error.issues[0];
   const where = first.path.length > 0 ? first.path.join('.') : '(top level)';
   const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more issue${error.issues.length > 2 ? 's' : ''})` : '';
@@ -130,8 +132,8 @@ export function validateRunConfig(value: unknown, path: string): ResolvedRunConf
   return resolved;
 }
 
-/** Read, parse and validate a YAML (or JSON) configuration file. */
-export function loadRunConfig(path: string): ResolvedRunConfig {
+/** Read and parse a YAML (or JSON) configuration file; errors name the file. */
+export function readYamlConfig(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -139,11 +141,14 @@ export function loadRunConfig(path: string): ResolvedRunConfig {
     const code = (e as NodeJS.ErrnoException).code;
     throw new ConfigError(code === 'ENOENT' ? `${path}: file not found` : `${path}: cannot read (${code})`);
   }
-  let value: unknown;
   try {
-    value = parseYaml(text);
+    return parseYaml(text);
   } catch (e) {
     throw new ConfigError(`${path}: not valid YAML: ${(e as Error).message.split('\n')[0]}`);
   }
-  return validateRunConfig(value, path);
+}
+
+/** Read, parse and validate a YAML (or JSON) configuration file. */
+export function loadRunConfig(path: string): ResolvedRunConfig {
+  return validateRunConfig(readYamlConfig(path), path);
 }
