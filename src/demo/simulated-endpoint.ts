@@ -5,6 +5,7 @@
  *   correctly with a probability that falls with the severity of the image corruption and of
  *   the text perturbation in a known way (`correctProbability`); otherwise it gives a
  *   plausible wrong answer. Decisions are a deterministic hash of the sample and the shift.
+ * - model "sim-reference": always the correct answer (a reference model for `monitor --demo`);
  * - model "sim-judge": scores the reference 8 and the model answer 8 when it is correct,
  *   3 when it is wrong, on the first line, then an explanation (the LLaVA-Bench format).
  */
@@ -73,13 +74,14 @@ export class SimulatedEndpoint {
     for (const q of questions) this.correct.add(q.reference);
   }
 
-  /** The model's answer: correct or wrong, by a hash draw against correctProbability. */
-  answer(imageHash: string, questionText: string): string {
+  /** The model's answer: correct or wrong, by a hash draw against correctProbability (always correct when `reference`). */
+  answer(imageHash: string, questionText: string, reference = false): string {
     const img = this.key.images.get(imageHash);
     const candidates = (this.key.questions.get(questionText) ?? []).filter((c) => !img || c.question.sceneId === img.sceneId);
     if (!img || candidates.length === 0) return 'I am not able to answer questions about this image.';
     // The least perturbed reading of the question (a perturbation may leave it unchanged).
     const c = candidates.reduce((a, b) => (b.text < a.text ? b : a));
+    if (reference) return c.question.reference;
     const p = correctProbability({ visual: img.visual, text: c.text });
     return unitHash(c.question.id, String(img.visual), String(c.text)) < p ? c.question.reference : c.question.wrong;
   }
@@ -128,7 +130,7 @@ export class SimulatedEndpoint {
       const url = parts.find((p) => p.type === 'image_url')?.image_url?.url ?? '';
       const b64 = url.slice(url.indexOf(',') + 1);
       const imageHash = createHash('sha256').update(Buffer.from(b64, 'base64')).digest('hex');
-      const text = this.answer(imageHash, question);
+      const text = this.answer(imageHash, question, model === 'sim-reference');
       if (this.delayMs > 0) setTimeout(() => reply(res, 200, completion(model, text)), this.delayMs);
       else reply(res, 200, completion(model, text));
     });

@@ -25,7 +25,7 @@ export const monitorConfigSchema = z.object({
     by: z.enum(['count', 'hour', 'day']),
     size: z.number().int().min(2).optional(),
     /** Requests analysed per window (a seeded uniform sample of the window; all when fewer). */
-    sample: z.number().int().min(4).max(2000).default(48),
+    sample: z.number().int().min(4).max(2000).default(32),
     /** Analyse the last window even though it may still grow (default: only closed windows). */
     analyse_last: z.boolean().default(false),
   }).strict(),
@@ -35,8 +35,8 @@ export const monitorConfigSchema = z.object({
     /** … or a benchmark data set (the ID set) with the deployed model's answers on it. */
     dataset: z.string().min(1).optional(),
     answers: z.string().min(1).optional(),
-    /** Rows of the reference period used as the reference set R; the others calibrate the null. */
-    size: z.number().int().min(4).default(96),
+    /** Rows of the reference period used as the reference set R (all of them train the estimator). */
+    size: z.number().int().min(4).default(64),
   }).strict(),
   /** Reference answers Y for a share of each window, from a reference model. */
   references: z.object({
@@ -70,7 +70,7 @@ export const monitorConfigSchema = z.object({
     jsd_mixture: z.enum(['equal', 'sample-weighted']).default('equal'),
     /** Bayesian-bootstrap replicates per window (0: no intervals). */
     bootstrap: z.number().int().min(0).default(50),
-    /** Pseudo-windows in the null calibration. */
+    /** Permutations of the per-window null (alerts.ts). */
     null_windows: z.number().int().min(3).default(40),
     /** Drifted samples kept per window for the dashboard. */
     top_samples: z.number().int().min(0).max(50).default(5),

@@ -46,7 +46,7 @@ import { referenceBudget, type ResolvedMonitorConfig } from './config.js';
 import { readTraffic } from './ingest.js';
 import { MonitorStore, type SampleRow } from './store.js';
 import { imageRef, type IngestSummary, type TrafficRecord } from './traffic.js';
-import { nullCalibration, prepareReference, subsetRows, windowIntervals, windowStatistics, type EmbeddedRows, type NullCalibration, type PreparedReference, type StatOptions, type WindowIntervals } from './window-stats.js';
+import { permutationNull, prepareReference, subsetRows, windowIntervals, windowStatistics, type EmbeddedRows, type NullCalibration, type PreparedReference, type StatOptions, type WindowIntervals } from './window-stats.js';
 import { Windower, type OpenWindow } from './windows.js';
 
 export interface DriftedSample {
@@ -123,7 +123,6 @@ export interface ReferenceSummary {
   readonly poolRows: number;
   readonly size: number;
   readonly referenced: number;
-  readonly calibrationRows: number;
   readonly emi: number;
   readonly idOutput: number;
 }
@@ -188,7 +187,6 @@ export async function runMonitor(config: ResolvedMonitorConfig, hooks: MonitorHo
   let encoder: Encoder | null = null;
   let moments: MomentsFn | null = null;
   let reference: PreparedReference | null = null;
-  let calibrationPool: EmbeddedRows | null = null;
   let referenceSummary: ReferenceSummary | null = null;
   const results: WindowResult[] = [];
   const alertsNow: AlertEvent[] = [];
@@ -270,28 +268,14 @@ export async function runMonitor(config: ResolvedMonitorConfig, hooks: MonitorHo
     moments = await clubMomentsFn(net);
     const all = await withMoments(e);
     const size = config.reference.size;
-    const need = size + config.windows.sample;
-    if (rows.length < need) {
-      throw new ConfigError(`${config.configPath}: reference: the reference period has ${rows.length} sampled requests; R (reference.size = ${size}) plus one window's sample for the null calibration (windows.sample = ${config.windows.sample}) need ${need} — use more reference windows, a larger windows.sample, or a smaller reference.size`);
+    if (rows.length < size) {
+      throw new ConfigError(`${config.configPath}: reference: the reference period has ${rows.length} sampled requests, fewer than reference.size = ${size} — use more reference windows, a larger windows.sample, or a smaller reference.size`);
     }
-    const perm = new Rng(a.seed ^ 0x5eed).permutation(rows.length);
-    const rIdx = perm.subarray(0, size);
-    const cIdx = perm.subarray(size);
+    const rIdx = new Rng(a.seed ^ 0x5eed).permutation(rows.length).subarray(0, size);
     const rRows = subsetRows(all, rIdx, Uint8Array.from(rIdx, (i) => all.referenced[i]));
     reference = prepareReference(rRows, opts);
-    calibrationPool = subsetRows(all, cIdx, Uint8Array.from(cIdx, (i) => all.referenced[i]));
-    referenceSummary = { source, poolRows: rows.length, size, referenced: rRows.referenced.reduce((s, v) => s + v, 0), calibrationRows: cIdx.length, emi: reference.emi, idOutput: reference.idOutput };
+    referenceSummary = { source, poolRows: rows.length, size, referenced: rRows.referenced.reduce((s, v) => s + v, 0), emi: reference.emi, idOutput: reference.idOutput };
     store.setMeta('reference', referenceSummary);
-  };
-
-  const calibration = (n: number, m: number): NullCalibration => {
-    const key = `${n}:${m}`;
-    const hit = store.getCalibration<NullCalibration>(key, fp);
-    if (hit) return hit;
-    log(`[monitor] null calibration for windows of ${n} rows (${m} with references): ${a.null_windows} pseudo-windows from the reference period`);
-    const c = nullCalibration(reference!, calibrationPool!, n, m, a.null_windows, a.seed + n * 7919 + m, opts);
-    store.putCalibration(key, fp, c);
-    return c;
   };
 
   const postWebhook = async (event: AlertEvent): Promise<void> => {
@@ -319,7 +303,7 @@ export async function runMonitor(config: ResolvedMonitorConfig, hooks: MonitorHo
     const ref = reference!;
     const s = windowStatistics(ref, win, opts);
     const intervals = a.bootstrap > 0 ? windowIntervals(ref, win, opts, a.bootstrap, a.seed + w.index) : null;
-    const cal = calibration(rows.length, m);
+    const cal = permutationNull(ref, win, a.null_windows, a.seed + 7919 * (w.index + 1), opts);
     tested += 1;
     const half = config.alerts.alpha / 2;
     const decisions = [

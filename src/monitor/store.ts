@@ -8,7 +8,7 @@
  *   asked, per-sample JSD contributions);
  * - `requests`: every ingested request (line, id, time, window), written in batches while
  *   streaming, so a million-line log never sits in memory;
- * - `calibrations`: null calibrations by window size, `meta`: the config and the reference.
+ * - `meta`: the config, the versions, the reference set's summary.
  */
 import Database from 'better-sqlite3';
 import { RunError } from '../errors.js';
@@ -20,7 +20,6 @@ CREATE TABLE IF NOT EXISTS samples (
   window_key TEXT NOT NULL, request_id TEXT NOT NULL, line INTEGER NOT NULL, question TEXT NOT NULL, answer TEXT NOT NULL,
   reference TEXT, image TEXT NOT NULL, contrib_visual REAL, contrib_text REAL, PRIMARY KEY (window_key, line));
 CREATE TABLE IF NOT EXISTS requests (line INTEGER PRIMARY KEY, request_id TEXT NOT NULL, time_ms REAL, window_key TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS calibrations (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, json TEXT NOT NULL);
 `;
 
 export interface SampleRow {
@@ -100,15 +99,6 @@ export class MonitorStore {
   windows<T>(fingerprint: string): T[] {
     const rows = this.db.prepare('SELECT json FROM windows WHERE fingerprint = ? ORDER BY idx').all(fingerprint) as { json: string }[];
     return rows.map((r) => JSON.parse(r.json) as T);
-  }
-
-  getCalibration<T>(key: string, fingerprint: string): T | undefined {
-    const row = this.db.prepare('SELECT fingerprint, json FROM calibrations WHERE key = ?').get(key) as { fingerprint: string; json: string } | undefined;
-    return row && row.fingerprint === fingerprint ? (JSON.parse(row.json) as T) : undefined;
-  }
-
-  putCalibration(key: string, fingerprint: string, value: unknown): void {
-    this.db.prepare('INSERT OR REPLACE INTO calibrations (key, fingerprint, json) VALUES (?, ?, ?)').run(key, fingerprint, JSON.stringify(value));
   }
 
   count(table: 'requests' | 'samples' | 'windows'): number {

@@ -10,18 +10,20 @@
  * - the bound (E3).
  *
  * Intervals: the Bayesian bootstrap of the rows of R and W (core/bootstrap-emi.ts, as `emid
- * --bootstrap` does), percentile 95 %. The null: pseudo-windows of W's size (and W's number of
- * referenced rows) drawn from reference-period rows that are not in R — what each quantity is
- * for a window with no shift at all (the per-window null baseline), and the spread the alert
- * rule compares against (alerts.ts).
+ * --bootstrap` does), percentile 95 %. The null: a permutation test of R against W — what each
+ * quantity is for a window with no shift at all (the per-window null baseline: the JSD terms
+ * are far from 0 at these sizes, DESIGN.md §2), and the spread the alert rule compares
+ * against (alerts.ts).
  */
-import { clubFromMomentsWeighted, dirichletWeights, jsdGrams, weightedJsd } from '../core/bootstrap-emi.js';
+import { dirichletWeights } from '../core/bootstrap-emi.js';
 import { percentileInterval } from '../core/bootstrap.js';
-import type { ClubMoments } from '../core/club.js';
+import { clubFromMoments, halfPrecisions, type ClubMoments } from '../core/club.js';
 import { emidUpperBound, type BoundForm, type JsdTerms } from '../core/emi.js';
 import { representationJsd, representationJsdPrepared, RepresentationSet, type JsdMixture } from '../core/jsd.js';
-import { takeRows, type Matrix } from '../core/matrix.js';
+import { normalizeRows, takeRows, type Matrix } from '../core/matrix.js';
+import { gram } from '../core/linalg.js';
 import { Rng } from '../core/random.js';
+import { jsdPair, pairJsd } from '../pipeline/estimate-intervals.js';
 
 /** Embedded rows of a window or of the reference. `y` rows of unreferenced rows are ignored. */
 export interface EmbeddedRows {
@@ -59,14 +61,14 @@ export interface WindowIntervals {
   readonly oodOutput: Interval;
 }
 
-/** Mean and standard deviation of a quantity over the null pseudo-windows. */
+/** Mean and standard deviation of a quantity over the null's permutations. */
 export interface NullMoments {
   readonly mean: number;
   readonly sd: number;
 }
 
 export interface NullCalibration {
-  /** Pseudo-windows drawn. */
+  /** Permutations drawn. */
   readonly windows: number;
   readonly size: number;
   readonly referenced: number;
@@ -87,10 +89,10 @@ export function referencedIndices(rows: EmbeddedRows): Int32Array {
 /** EMI with row weights w (all 1 by default): the y term uses the referenced rows only. */
 export function emiOf(rows: EmbeddedRows, w?: ArrayLike<number>): number {
   const n = rows.xv.rows;
-  const wm = w ?? new Float64Array(n).fill(1);
   const wy = new Float64Array(n);
-  for (let i = 0; i < n; i++) wy[i] = rows.referenced[i] ? wm[i] : 0;
-  return clubFromMomentsWeighted(rows.moments, rows.yHat, wm) - clubFromMomentsWeighted(rows.moments, rows.y, wy);
+  for (let i = 0; i < n; i++) wy[i] = rows.referenced[i] ? (w ? w[i] : 1) : 0;
+  const p = halfPrecisions(rows.moments);
+  return clubFromMoments(rows.moments, rows.yHat, p, w) - clubFromMoments(rows.moments, rows.y, p, wy);
 }
 
 /** The reference set prepared once: its representation sets (E11 Gram matrices), EMI and J_P. */
@@ -120,8 +122,8 @@ export function windowStatistics(ref: PreparedReference, w: EmbeddedRows, opts: 
   if (idx.length < 2) throw new RangeError(`window has ${idx.length} rows with a reference answer; at least 2 are needed (J_Q, EMI)`);
   const emi = emiOf(w);
   const jsd: JsdTerms = {
-    visual: representationJsdPrepared(ref.visual, new RepresentationSet(w.xv), opts.mixture),
-    text: representationJsdPrepared(ref.text, new RepresentationSet(w.xt), opts.mixture),
+    visual: representationJsdPrepared(ref.visual, new RepresentationSet(w.xv), { mixture: opts.mixture }),
+    text: representationJsdPrepared(ref.text, new RepresentationSet(w.xt), { mixture: opts.mixture }),
     idOutput: ref.idOutput,
     oodOutput: representationJsd(takeRows(w.yHat, idx), takeRows(w.y, idx), opts.mixture),
   };
@@ -135,10 +137,10 @@ export function windowIntervals(ref: PreparedReference, w: EmbeddedRows, opts: S
   const rng = new Rng(seed);
   const ri = referencedIndices(ref.rows);
   const wi = referencedIndices(w);
-  const gv = jsdGrams(ref.rows.xv, w.xv);
-  const gt = jsdGrams(ref.rows.xt, w.xt);
-  const gp = jsdGrams(takeRows(ref.rows.yHat, ri), takeRows(ref.rows.y, ri));
-  const gq = jsdGrams(takeRows(w.yHat, wi), takeRows(w.y, wi));
+  const gv = jsdPair(ref.rows.xv, w.xv);
+  const gt = jsdPair(ref.rows.xt, w.xt);
+  const gp = jsdPair(takeRows(ref.rows.yHat, ri), takeRows(ref.rows.y, ri));
+  const gq = jsdPair(takeRows(w.yHat, wi), takeRows(w.y, wi));
   const r = { emi: new Float64Array(replicates), emid: new Float64Array(replicates), bound: new Float64Array(replicates), visual: new Float64Array(replicates), text: new Float64Array(replicates), oodOutput: new Float64Array(replicates) };
   for (let b = 0; b < replicates; b++) {
     const wr = dirichletWeights(rng, ref.rows.xv.rows);
@@ -148,10 +150,10 @@ export function windowIntervals(ref: PreparedReference, w: EmbeddedRows, opts: S
     const wrRef = pick(wr, ri);
     const wwRef = pick(ww, wi);
     const jsd: JsdTerms = {
-      visual: weightedJsd(gv, wr, ww, opts.mixture),
-      text: weightedJsd(gt, wr, ww, opts.mixture),
-      idOutput: weightedJsd(gp, wrRef, wrRef, opts.mixture),
-      oodOutput: weightedJsd(gq, wwRef, wwRef, opts.mixture),
+      visual: pairJsd(gv, wr, ww, opts.mixture),
+      text: pairJsd(gt, wr, ww, opts.mixture),
+      idOutput: pairJsd(gp, wrRef, wrRef, opts.mixture),
+      oodOutput: pairJsd(gq, wwRef, wwRef, opts.mixture),
     };
     r.emi[b] = emiW;
     r.emid[b] = emiR - emiW;
@@ -186,36 +188,102 @@ function moments(values: Float64Array): NullMoments {
   return { mean, sd: n > 1 ? Math.sqrt(ss / (n - 1)) : 0 };
 }
 
+/** Normalised rows of a matrix and their Gram matrix, from which any subset's sets are cut without new products. */
+interface PooledRows {
+  readonly rows: Matrix<Float64Array>;
+  readonly gram: Float64Array;
+}
+
+function cat(a: Matrix, b: Matrix): Matrix<Float64Array> {
+  const data = new Float64Array((a.rows + b.rows) * a.cols);
+  data.set(a.data);
+  data.set(b.data, a.rows * a.cols);
+  return { rows: a.rows + b.rows, cols: a.cols, data };
+}
+
+function pooled(a: Matrix, b: Matrix): PooledRows {
+  const rows = normalizeRows(cat(a, b));
+  return { rows, gram: gram(rows) };
+}
+
+/** The block G[ri, ci] of an n×n matrix. */
+function block(g: Float64Array, n: number, ri: ArrayLike<number>, ci: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(ri.length * ci.length);
+  for (let i = 0; i < ri.length; i++) for (let j = 0; j < ci.length; j++) out[i * ci.length + j] = g[ri[i] * n + ci[j]];
+  return out;
+}
+
+/** JSD between the pooled rows `ia` and `ib` (E10–E11), reusing the pooled Gram matrix. */
+function subsetJsd(p: PooledRows, ia: ArrayLike<number>, ib: ArrayLike<number>, mixture: JsdMixture): number {
+  const n = p.rows.rows;
+  const make = (idx: ArrayLike<number>): RepresentationSet => {
+    const s = new RepresentationSet(takeRows(p.rows, idx), true);
+    if (s.selfRoute === 'gram') s.useGram(block(p.gram, n, idx, idx));
+    return s;
+  };
+  const a = make(ia);
+  const b = make(ib);
+  return representationJsdPrepared(a, b, { mixture, crossBA: a.n + b.n <= a.d ? block(p.gram, n, ib, ia) : undefined });
+}
+
 /**
- * The null calibration for windows of `size` rows of which `referenced` have Y: `count`
- * pseudo-windows drawn from `pool` (reference-period rows not in R) — `referenced` rows among
- * the pool's referenced rows, the rest among all remaining rows (their Y unused) — each
- * compared with R exactly like a real window.
+ * The per-window null (a permutation test): R's and W's rows are pooled and, `count` times,
+ * split at random into sets of R's and W's sizes (each row keeps its reference answer, if
+ * any); every quantity is recomputed on each split. Under H0 — W's requests come from the
+ * reference distribution — the rows are exchangeable and W's observed values are one more
+ * draw of this distribution. The terms that depend on R alone (EMI(R), J_P) are the same
+ * constants for every window of the run and are held at R's values: each statistic is then
+ * a fixed function of the split, so the test stays exact, and R's own sampling noise (which
+ * no window can change) does not widen the null. Gram matrices are computed once for the
+ * pooled rows (E11).
  */
-export function nullCalibration(ref: PreparedReference, pool: EmbeddedRows, size: number, referenced: number, count: number, seed: number, opts: StatOptions): NullCalibration {
-  const poolRef = referencedIndices(pool);
-  if (poolRef.length < referenced) throw new RangeError(`the null calibration needs ${referenced} referenced rows outside the reference set, the reference period has ${poolRef.length}`);
-  if (pool.xv.rows < size) throw new RangeError(`the null calibration needs ${size} rows outside the reference set, the reference period has ${pool.xv.rows}`);
+export function permutationNull(ref: PreparedReference, w: EmbeddedRows, count: number, seed: number, opts: StatOptions): NullCalibration {
+  const r = ref.rows;
+  const nr = r.xv.rows;
+  const nw = w.xv.rows;
+  const n = nr + nw;
+  const referenced = new Uint8Array(n);
+  referenced.set(r.referenced);
+  referenced.set(w.referenced, nr);
+  const pv = pooled(r.xv, w.xv);
+  const pt = pooled(r.xt, w.xt);
+  // ŷ and y of every row stacked as one pool [ŷ rows; y rows], so J_P and J_Q of any split are cut from one Gram matrix.
+  const py = pooled(cat(r.yHat, w.yHat), cat(r.y, w.y));
+  const all: EmbeddedRows = { xv: pv.rows, xt: pt.rows, yHat: cat(r.yHat, w.yHat), y: cat(r.y, w.y), referenced, moments: { mu: cat(r.moments.mu, w.moments.mu), logvar: cat(r.moments.logvar, w.moments.logvar) } };
   const rng = new Rng(seed);
   const out = { emi: new Float64Array(count), emid: new Float64Array(count), bound: new Float64Array(count), visual: new Float64Array(count), text: new Float64Array(count), oodOutput: new Float64Array(count) };
+  const wb = new Float64Array(n);
   for (let c = 0; c < count; c++) {
-    const firstRef = rng.permutation(poolRef.length).subarray(0, referenced);
-    const chosen = new Set<number>(Array.from(firstRef, (k) => poolRef[k]));
-    const rest = rng.permutation(pool.xv.rows);
-    for (let k = 0; k < rest.length && chosen.size < size; k++) chosen.add(rest[k]);
-    const idx = [...chosen];
-    const mask = new Uint8Array(size);
-    for (let k = 0; k < referenced; k++) mask[k] = 1;
-    const s = windowStatistics(ref, subsetRows(pool, idx, mask), opts);
-    out.emi[c] = s.emi;
-    out.emid[c] = s.emid;
-    out.bound[c] = s.bound;
-    out.visual[c] = s.jsd.visual;
-    out.text[c] = s.jsd.text;
-    out.oodOutput[c] = s.jsd.oodOutput;
+    let perm: Int32Array;
+    let ia: Int32Array;
+    let ib: Int32Array;
+    // W's side needs two referenced rows (J_Q); redraw the rare split that has fewer.
+    for (let tries = 0; ; tries++) {
+      perm = rng.permutation(n);
+      ia = perm.subarray(0, nr);
+      ib = perm.subarray(nr);
+      const refs = (idx: Int32Array): number => idx.reduce((s, i) => s + referenced[i], 0);
+      if (refs(ib) >= 2 || tries > 100) break;
+    }
+    const refB = ib!.filter((i) => referenced[i] === 1);
+    wb.fill(0);
+    for (const i of ib!) wb[i] = 1;
+    const emiB = emiOf(all, wb);
+    const jsd: JsdTerms = {
+      visual: subsetJsd(pv, ia!, ib!, opts.mixture),
+      text: subsetJsd(pt, ia!, ib!, opts.mixture),
+      idOutput: ref.idOutput,
+      oodOutput: subsetJsd(py, refB, refB.map((i) => i + n), opts.mixture),
+    };
+    out.emi[c] = emiB;
+    out.emid[c] = ref.emi - emiB;
+    out.visual[c] = jsd.visual;
+    out.text[c] = jsd.text;
+    out.oodOutput[c] = jsd.oodOutput;
+    out.bound[c] = emidUpperBound(jsd, opts.bound, opts.entropyScaler);
   }
   return {
-    windows: count, size, referenced,
+    windows: count, size: nw, referenced: w.referenced.reduce((s, v) => s + v, 0),
     emi: moments(out.emi), emid: moments(out.emid), bound: moments(out.bound),
     visual: moments(out.visual), text: moments(out.text), oodOutput: moments(out.oodOutput),
   };

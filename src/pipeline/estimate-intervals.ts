@@ -55,19 +55,19 @@ function weightedEmi(p: Prepared, w: ArrayLike<number>): number {
 }
 
 /** A pair of sets prepared once for every replicate: normalised rows, Gram blocks, cross products. */
-interface JsdPair {
+export interface JsdPair {
   readonly a: RepresentationSet;
   readonly b: RepresentationSet;
   readonly crossBA?: Float64Array;
 }
 
-function jsdPair(a: Matrix, b: Matrix): JsdPair {
+export function jsdPair(a: Matrix, b: Matrix): JsdPair {
   const pa = new RepresentationSet(a);
   const pb = new RepresentationSet(b);
   return { a: pa, b: pb, crossBA: pa.n + pb.n <= pa.d ? crossProducts(pb.rows, pa.rows) : undefined };
 }
 
-function pairJsd(p: JsdPair, weightsA: ArrayLike<number>, weightsB: ArrayLike<number>, mixture: JsdMixture): number {
+export function pairJsd(p: JsdPair, weightsA: ArrayLike<number>, weightsB: ArrayLike<number>, mixture: JsdMixture): number {
   return representationJsdPrepared(p.a, p.b, { mixture, weightsA, weightsB, crossBA: p.crossBA });
 }
 
