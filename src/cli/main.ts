@@ -25,6 +25,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   report: () => import('./report.js'),
   run: () => import('./run.js'),
   demo: () => import('./demo.js'),
+  monitor: () => import('./monitor.js'),
 };
 
 const program = new Command();

@@ -21,7 +21,8 @@ import { ChatClient } from '../llm/client.js';
 import { sampleRequest } from '../llm/infer.js';
 import { corruptImage } from '../shift/image.js';
 import { FrostTextures } from '../shift/frost.js';
-import { decodeImage, encodeImage } from '../shift/pixels.js';
+import { encodeImage } from '../shift/pixels.js';
+import { decodeImage, toFloatImage } from '../io/image.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { validateMonitorConfig } from './config.js';
 import { openAiLogLine } from './ingest-openai.js';
@@ -138,7 +139,7 @@ export async function runMonitorDemo(opts: MonitorDemoOptions): Promise<MonitorD
     if (seen.has(sceneId) || sample.image.kind !== 'bytes') continue;
     seen.add(sceneId);
     const clean = sample.image.bytes;
-    const decoded = (await decodeImage(clean)).image;
+    const decoded = toFloatImage((await decodeImage(clean, `scene ${sceneId}`)).image);
     const variants = {
       clean,
       blur: await encodeImage(await corruptImage(decoded, 'contrast', 4, { rng: new Rng(seed) }), 'jpeg', { quality: 92 }),

@@ -33,7 +33,7 @@ import type { Sample } from '../data/sample.js';
 import { EmbeddingCache } from '../encode/cache.js';
 import { embedInputs, loadEncoder, type EncoderChoice } from '../encode/embed.js';
 import type { Encoder } from '../encode/encoder.js';
-import { decodeImage } from '../encode/image.js';
+import { decodeImage } from '../io/image.js';
 import { loadClubCheckpoint, saveClubCheckpoint } from '../io/estimator-checkpoint.js';
 import { ChatClient, apiKeyFromEnv } from '../llm/client.js';
 import { completeCached, ResponseCache } from '../llm/cache.js';
@@ -160,7 +160,7 @@ interface Row {
 
 async function thumbnail(sample: Sample): Promise<string | null> {
   try {
-    const img = await decodeImage(await readImageBytes(sample), `request ${sample.id}`);
+    const { image: img } = await decodeImage(await readImageBytes(sample), `request ${sample.id}`);
     const jpeg = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).resize(160, 160, { fit: 'inside' }).jpeg({ quality: 80 }).toBuffer();
     return `data:image/jpeg;base64,${jpeg.toString('base64')}`;
   } catch {

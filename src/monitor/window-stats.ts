@@ -189,7 +189,7 @@ function moments(values: Float64Array): NullMoments {
 }
 
 /** Normalised rows of a matrix and their Gram matrix, from which any subset's sets are cut without new products. */
-interface PooledRows {
+export interface PooledRows {
   readonly rows: Matrix<Float64Array>;
   readonly gram: Float64Array;
 }
@@ -201,7 +201,7 @@ function cat(a: Matrix, b: Matrix): Matrix<Float64Array> {
   return { rows: a.rows + b.rows, cols: a.cols, data };
 }
 
-function pooled(a: Matrix, b: Matrix): PooledRows {
+export function pooled(a: Matrix, b: Matrix): PooledRows {
   const rows = normalizeRows(cat(a, b));
   return { rows, gram: gram(rows) };
 }
@@ -214,7 +214,7 @@ function block(g: Float64Array, n: number, ri: ArrayLike<number>, ci: ArrayLike<
 }
 
 /** JSD between the pooled rows `ia` and `ib` (E10–E11), reusing the pooled Gram matrix. */
-function subsetJsd(p: PooledRows, ia: ArrayLike<number>, ib: ArrayLike<number>, mixture: JsdMixture): number {
+export function subsetJsd(p: PooledRows, ia: ArrayLike<number>, ib: ArrayLike<number>, mixture: JsdMixture): number {
   const n = p.rows.rows;
   const make = (idx: ArrayLike<number>): RepresentationSet => {
     const s = new RepresentationSet(takeRows(p.rows, idx), true);

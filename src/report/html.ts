@@ -18,7 +18,7 @@ import { boundLooseness, chooseOutcome, correlationText, emiScatterSvg, emiUnitL
 import { correlationTable, loosenessText, scenarioTable, tableHtml } from './tables.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 
-const CSS = `
+export const REPORT_CSS = `
 :root { color-scheme: light; --ink: #1d2330; --muted: #5b6475; --line: #d9dde5; --soft: #f5f7fa; --accent: #2a5db0; }
 * { box-sizing: border-box; }
 body { margin: 0; color: var(--ink); background: #fff; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
@@ -314,7 +314,7 @@ export function renderReportHtml(results: RunResults, options: ReportOptions = {
     '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'; img-src data:">' +
     '<meta name="viewport" content="width=device-width, initial-scale=1">' +
     `<meta name="generator" content="mllmshift ${e(r.version)}">` +
-    `<title>${e(title)}</title><style>${CSS}</style></head><body><main>` +
+    `<title>${e(title)}</title><style>${REPORT_CSS}</style></head><body><main>` +
     `<header><h1>${e(title)}</h1><p class="subtitle">Distribution shift of ${e(r.run.model)} measured by EMI and EMID · results written ${e(r.created)}</p>` +
     `${simulationBanner(r)}</header>` +
     summarySection(r, options) +

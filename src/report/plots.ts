@@ -61,7 +61,8 @@ const JSD_COLORS = { visual: '#4e79a7', text: '#f28e2b', output: '#59a14f' } as 
 /** The class of every plot's own SVG element (legends are separate, smaller SVGs). */
 export const PLOT_CLASS = 'mllmshift-plot';
 
-function render(options: Plot.PlotOptions & { width: number; height: number }): SvgPart {
+/** An Observable Plot figure as one SVG part (linkedom document, no browser); also used by the monitor dashboard. */
+export function renderPlot(options: Plot.PlotOptions & { width: number; height: number }): SvgPart {
   const { document } = parseHTML('<!DOCTYPE html><html><head></head><body></body></html>');
   const el = Plot.plot({ ...options, className: PLOT_CLASS, document: document as unknown as PlotDocument, style: { fontFamily: FONT, fontSize: '12px', overflow: 'visible' } });
   return { markup: el.outerHTML, width: options.width, height: options.height };
@@ -270,7 +271,7 @@ export function emiScatterSvg(r: RunResults): Drawn | null {
     Plot.text([correlationText(outcome.correlation)], { frameAnchor: 'top-left', dy: -22, textAnchor: 'start', fontSize: 12 }),
   );
   const color = modalityLegend(r.scenarios.filter((s) => rows.some((d) => d.name === s.name)));
-  const plot = render({
+  const plot = renderPlot({
     width: W, height: H, marginLeft: m.left, marginBottom: m.bottom, marginTop: m.top, marginRight: m.right, grid: true,
     x: { domain: xd, label: `EMI (${emiUnitLabel(r)})`, labelAnchor: 'center', labelArrow: 'none' },
     y: { domain: yd, label: outcome.label, labelAnchor: 'center', labelArrow: 'none' },
@@ -319,7 +320,7 @@ export function emidBoundSvg(r: RunResults): Drawn | null {
   );
   const kinds = [true, false].filter((h) => rows.some((d) => d.holds === h));
   const items = [...kinds.map((h) => ({ label: holdsLabel(h), color: h ? '#2a7ab0' : '#d62728' })), ...(fit ? [{ label: 'least-squares line', color: '#c0392b' }] : [])];
-  const plot = render({
+  const plot = renderPlot({
     width: W, height: H, marginLeft: m.left, marginBottom: m.bottom, marginTop: m.top, marginRight: m.right, grid: true,
     x: { domain: xd, label: `Upper bound on EMID (${r.run.bound}, own scale)`, labelAnchor: 'center', labelArrow: 'none' },
     y: { domain: yd, label: `EMID (${emiUnitLabel(r)})`, labelAnchor: 'center', labelArrow: 'none' },
@@ -344,7 +345,7 @@ export function emidByScenarioSvg(r: RunResults): Drawn | null {
   const W = Math.max(720, marginLeft + marginRight + 360);
   const H = 70 + 16 * rows.length;
   const xd = padded(Math.min(0, ...rows.flatMap((d) => (d.ci ? [d.y, d.ci[0]] : [d.y]))), Math.max(0, ...rows.flatMap((d) => (d.ci ? [d.y, d.ci[1]] : [d.y]))));
-  const plot = render({
+  const plot = renderPlot({
     width: W, height: H, marginLeft, marginRight, marginTop: 36, marginBottom: 34, grid: true,
     x: { domain: xd, label: `EMID (${emiUnitLabel(r)})`, labelAnchor: 'center', labelArrow: 'none', axis: 'both' },
     y: { domain: names, label: null, tickSize: 0 },
@@ -412,7 +413,7 @@ export function emidHeatmapSvg(r: RunResults): Drawn | null {
   const textDomain = firstAppearance(placed.map((s) => shiftLabel(s.textShift, s.textSeverity))).map(axes.col);
   const marginLeft = Math.ceil(48 + 7.5 * Math.max(...visualDomain.map((v) => v.length)));
   const colWidth = Math.max(92, 8 * Math.max(...textDomain.map((t) => t.length)));
-  const plot = render({
+  const plot = renderPlot({
     width: marginLeft + 20 + colWidth * textDomain.length,
     height: 70 + 46 * visualDomain.length,
     marginLeft, marginTop: 50, marginBottom: 20, marginRight: 20, padding: 0.04,
@@ -463,7 +464,7 @@ export function jsdBarsSvg(r: RunResults): Drawn | null {
   const marginLeft = Math.ceil(16 + 6.6 * Math.max(...withJsd.map((s) => s.name.length)));
   const W = Math.max(760, marginLeft + 520);
   const H = 80 + 27 * withJsd.length;
-  const plot = render({
+  const plot = renderPlot({
     width: W, height: H, marginLeft, marginTop: 36, marginBottom: 44, marginRight: 24, grid: true,
     x: { label: 'Jensen–Shannon divergence (nats)', labelAnchor: 'center', labelArrow: 'none', axis: 'both', zero: true, nice: true },
     y: { axis: null, domain: terms.map((t) => t.label) },
