@@ -14,7 +14,9 @@ Run by hand when the fixtures change: `/usr/bin/python3 test/fixtures-gen/gen_sp
    normalizer_spec.precompiled_charsmap bytes in base64):
      tokenizer-whitespace-split.json  Precompiled + Sequence[WhitespaceSplit, Metaspace]
      tokenizer-replace.json           Sequence[Precompiled, Replace(" {2,}", " ")] + Metaspace
-4. writes expected.json: for each test text, the ids of the slow XLMRobertaTokenizer:
+4. writes normalizer-digests.json: SentencePiece's normalisation of every code point of planes
+   0-3 (and U+E0000..U+E0FFF) in context, one digest per block of 4096;
+   and expected.json: for each test text, the ids of the slow XLMRobertaTokenizer:
    `<s>` + SentencePiece's encode (+1, unk 0 -> 3) + `</s>`. The slow tokenizer first splits
    the text on its added tokens (`<s>` `<pad>` `</s>` `<unk>` `<mask>`; transformers'
    PreTrainedTokenizer.tokenize), emits their ids, strips whitespace left of `<mask>` (its
@@ -31,6 +33,7 @@ import io
 import json
 import os
 import random
+import struct
 import sys
 import unicodedata
 
@@ -291,7 +294,6 @@ def proto_fields(b):
 
 
 def tokenizer_json(sp, charsmap, layout):
-    import struct
     vocab = [["<s>", 0.0], ["<pad>", 0.0], ["</s>", 0.0], ["<unk>", 0.0]]
     for i in range(3, sp.get_piece_size()):
         vocab.append([sp.id_to_piece(i), struct.unpack("<f", struct.pack("<f", sp.get_score(i)))[0]])
