@@ -4,6 +4,8 @@
  * a rerun with the same output file reads what is there (ignoring a torn last line) and asks
  * only for the samples still missing, so a killed run loses nothing and duplicates nothing.
  * The file is locked while a run writes it, so two runs cannot both answer the same samples.
+ * Once every sample has its answer, the file is rewritten in data set order (when completion
+ * order differed), so scripts that pair questions and answers line by line (LLaVA's) align.
  */
 import { InputError } from '../errors.js';
 import type { Sample } from '../data/sample.js';
@@ -86,6 +88,16 @@ export async function sampleRequest(sample: Sample, model: string, params: Gener
   return { model, messages, ...params };
 }
 
+/**
+ * The records of `byId` in the samples' order, or undefined when a sample has none (the file is
+ * not complete) or the records are already in that order.
+ */
+export function inSampleOrder<T>(samples: readonly Sample[], written: readonly string[], byId: ReadonlyMap<string, T>): T[] | undefined {
+  if (samples.length !== byId.size || !samples.every((s) => byId.has(s.id))) return undefined;
+  if (written.length === samples.length && written.every((id, i) => id === samples[i].id)) return undefined;
+  return samples.map((s) => byId.get(s.id) as T);
+}
+
 /** Checks ids are unique and non-empty; returns the samples by id. */
 export function indexSamples(samples: readonly Sample[], what: string): Map<string, Sample> {
   const byId = new Map<string, Sample>();
@@ -138,6 +150,8 @@ export async function collectResponses(options: InferOptions): Promise<InferSumm
     let fromCache = 0;
     let consecutiveFailures = 0;
     let stoppedEarly = false;
+    const records = new Map<string, AnswerRecord>(existing.byId);
+    const order = existing.records.map((r) => String(r.question_id));
 
     const answerOne = async (sample: Sample): Promise<void> => {
       options.signal?.throwIfAborted();
@@ -153,6 +167,8 @@ export async function collectResponses(options: InferOptions): Promise<InferSumm
           metadata: answerMetadata(params, result.finishReason, result.model),
         };
         out.append(record);
+        records.set(sample.id, record);
+        order.push(sample.id);
         written += 1;
         if (cached) fromCache += 1;
         consecutiveFailures = 0;
@@ -170,6 +186,8 @@ export async function collectResponses(options: InferOptions): Promise<InferSumm
     for (const s of pending) await decodeImage(await readImageBytes(s), imageLabel(s), decode);
     options.onProgress?.({ total, done: resumed, fromCache, failed: 0 });
     if (pending.length > 0) await runPool(pending, client.concurrency, answerOne, () => stoppedEarly);
+    const ordered = inSampleOrder(samples, order, records);
+    if (ordered) out.rewrite(ordered);
     return { outPath, total, resumed, written, fromCache, failures, stoppedEarly, peakConcurrency: client.peakConcurrency };
   } finally {
     out.close();

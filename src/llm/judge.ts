@@ -11,7 +11,8 @@
  * [-1, -1]) and an `error`, so it is counted as failed and never averaged in. With `bothOrders`, every item is also judged with
  * the answers swapped and the two verdicts are averaged, cancelling position bias.
  *
- * Reviews are appended and fsync'd as they arrive, under a lock; rerunning resumes (see `infer.ts`).
+ * Reviews are appended and fsync'd as they arrive, under a lock; rerunning resumes, and a
+ * complete file is rewritten in data set order (see `infer.ts`).
  */
 import { InputError } from '../errors.js';
 import type { Sample } from '../data/sample.js';
@@ -23,7 +24,7 @@ import { inferLayout } from '../data/llava-bench.js';
 import {
   PROJECT_PROTOCOL, failedTuple, protocolMessages, protocolScores, type DataLayout, type JudgeItem, type JudgeProtocol,
 } from './judge-protocol.js';
-import { indexSamples, type SampleFailure } from './infer.js';
+import { inSampleOrder, indexSamples, type SampleFailure } from './infer.js';
 import { JsonlAppender, type JsonlContents } from './jsonl-log.js';
 import { runPool } from './pool.js';
 
@@ -198,6 +199,8 @@ export async function judgeAnswers(options: JudgeOptions): Promise<JudgeSummary>
       out.rewrite(existing);
     }
     const done = new Set(existing.map((r) => String(r.question_id)));
+    const records = new Map<string, ReviewRecord>(existing.map((r) => [String(r.question_id), r]));
+    const order = existing.map((r) => String(r.question_id));
     const pending = items.filter((it) => !done.has(it.sample.id));
     const resumed = existing.length;
     let unparsable = existing.filter((r) => isFailedTuple(r.tuple)).length;
@@ -257,6 +260,8 @@ export async function judgeAnswers(options: JudgeOptions): Promise<JudgeSummary>
           ...(tuple === null ? { error: `the judge's reply did not start with two scores (protocol "${protocol.name}", ${protocol.scoreParser} parser; after ${parseRetries + 1} attempts per order)` } : {}),
         };
         out.append(record);
+        records.set(it.sample.id, record);
+        order.push(it.sample.id);
         written += 1;
         if (tuple === null) unparsable += 1;
         consecutiveFailures = 0;
@@ -271,6 +276,8 @@ export async function judgeAnswers(options: JudgeOptions): Promise<JudgeSummary>
 
     options.onProgress?.({ total: items.length, done: resumed, unparsable, failed: 0 });
     if (pending.length > 0) await runPool(pending, client.concurrency, judgeOne, () => stoppedEarly);
+    const ordered = inSampleOrder(options.samples, order, records);
+    if (ordered) out.rewrite(ordered);
     return { outPath, total: items.length, resumed, written, unparsable, parseRetries: extraRequests, failures, stoppedEarly };
   } finally {
     out.close();

@@ -112,3 +112,26 @@ test('failed samples are reported and left for a rerun; the run stops after cons
   const s = await collectResponses({ samples, client: client(), model: 'm', outPath: out });
   assert.deepEqual([s.resumed, s.written], [6, 1]);
 });
+
+test('answers arriving out of order are rewritten in data set order once complete (LLaVA pairs lines)', async () => {
+  const out = join(tempDir(), 'answers.jsonl');
+  const before = server.behave;
+  // The first samples answer last: completion order is the reverse of the data set's.
+  server.behave = (req) => {
+    const q = userText(req.body);
+    const i = Number(/picture (\d+)/.exec(q)![1]);
+    return { kind: 'text', text: `A: ${q}`, delayMs: (7 - i) * 15 };
+  };
+  try {
+    await collectResponses({ samples, client: client(7), model: 'llava-order', outPath: out });
+  } finally {
+    server.behave = before;
+  }
+  assert.deepEqual(lines(out).map((r) => r.question_id), [0, 1, 2, 3, 4, 5, 6]);
+  // An incomplete file keeps completion order (it is rewritten when the rerun completes it).
+  const partial = join(tempDir(), 'partial.jsonl');
+  writeFileSync(partial, readFileSync(out, 'utf8').trim().split('\n').filter((_, i) => i !== 3).reverse().map((l) => `${l}\n`).join(''));
+  assert.deepEqual(lines(partial).map((r) => r.question_id), [6, 5, 4, 2, 1, 0]);
+  await collectResponses({ samples, client: client(), model: 'llava-order', outPath: partial });
+  assert.deepEqual(lines(partial).map((r) => r.question_id), [0, 1, 2, 3, 4, 5, 6]);
+});
