@@ -4,14 +4,13 @@
  * `mllmshift judge summarize FILE… [--json]`: relative preference score, win rate, failed
  * judgments and bootstrap intervals per category.
  */
-import { createHash } from 'node:crypto';
 import { Option, type Command } from 'commander';
 import { InputError, UsageError } from '../errors.js';
 import { loadDataset } from '../data/load.js';
 import { readAnswerFile, type ResponseRecord } from '../data/responses.js';
 import { judgeAnswers, type JudgeSummary } from '../llm/judge.js';
-import { PROJECT_PROTOCOL, llavaProtocol, readLlavaRules, readProtocolFile, type DataLayout, type JudgeProtocol } from '../llm/judge-protocol.js';
-import { llavaRulesFiles } from '../encode/artefacts.js';
+import type { DataLayout } from '../llm/judge-protocol.js';
+import { chooseJudgeProtocol } from '../pipeline/judge-protocol-choice.js';
 import { formatReviewsSummary, readReviewFile, summarizeReviews } from '../llm/summary.js';
 import {
   addEndpointOptions, endpointCache, endpointClient, failureError, nonNegativeNumber, onInterrupt, positiveInt, progressPrinter,
@@ -47,27 +46,6 @@ interface SummarizeCliOptions {
   json?: boolean;
 }
 
-/**
- * The judge protocol the options name: `--rules FILE` (LLaVA's rule format) with
- * `--system-prompt TEXT`; `--protocol llava-bench` (LLaVA's pulled rule.json and system line);
- * `--protocol FILE.json` (a protocol file); else the project's own.
- */
-export function protocolFromOptions(opts: { protocol?: string; rules?: string; systemPrompt?: string; modelDir?: string }): JudgeProtocol {
-  if (opts.rules) {
-    if (opts.protocol) throw new UsageError('give either --rules or --protocol, not both');
-    if (opts.systemPrompt === undefined) throw new UsageError('--rules needs --system-prompt TEXT (the system message sent with the rules)');
-    return llavaProtocol(readLlavaRules(opts.rules), opts.systemPrompt);
-  }
-  let base: JudgeProtocol;
-  if (opts.protocol === undefined || opts.protocol === PROJECT_PROTOCOL.name) base = PROJECT_PROTOCOL;
-  else if (opts.protocol === 'llava-bench') {
-    const files = llavaRulesFiles(opts.modelDir);
-    base = llavaProtocol(readLlavaRules(files.rules), files.system, 'llava-bench');
-  } else base = readProtocolFile(opts.protocol);
-  if (opts.systemPrompt === undefined) return base;
-  return { ...base, system: opts.systemPrompt, name: `${base.name}+system@${createHash('sha256').update(opts.systemPrompt).digest('hex').slice(0, 8)}` };
-}
-
 function answersById(file: string): Map<string, ResponseRecord> {
   return new Map(readAnswerFile(file).map((r) => [r.questionId, r]));
 }
@@ -99,7 +77,7 @@ export function register(program: Command): void {
       for (const [key, flag] of [['dataset', '--dataset'], ['answers', '--answers'], ['judgeModel', '--judge-model'], ['out', '--out']] as const) {
         if (!opts[key]) throw new UsageError(`${flag} is required`);
       }
-      const protocol = protocolFromOptions(opts);
+      const protocol = chooseJudgeProtocol(opts);
       const client = endpointClient(opts);
       const samples = await loadDataset(opts.dataset!, { ...(opts.split ? { split: opts.split } : {}), ...imageOptions(opts).load });
       const answers = answersById(opts.answers!);

@@ -6,12 +6,13 @@
 import { Option, type Command } from 'commander';
 import { join, resolve } from 'node:path';
 import { loadDataset } from '../data/load.js';
-import { readSplitIndices, type SplitIndexVariant } from '../data/responses.js';
+import type { SplitIndexVariant } from '../data/responses.js';
 import { naturalGrid, parseScenario, syntheticGrid, type Scenario } from '../data/scenarios.js';
 import { InputError, UsageError } from '../errors.js';
 import { FrostTextures } from '../shift/frost.js';
 import { generateShifts, type WildSource } from '../shift/generate.js';
-import { readQueryEmbeddings, splitByDistance, type SplitReference } from '../shift/splits.js';
+import { readQueryEmbeddings, type SplitReference } from '../shift/splits.js';
+import { wildByDistance, wildFromIndex, wildWithoutHalves } from '../shift/wild.js';
 import { CachedTranslator, chatTranslator } from '../shift/translate.js';
 import { endpointClient, positiveInt } from './infer.js';
 import { addImageOptions, imageOptions, parseNonNegativeInt, type ImageCliOptions } from './options.js';
@@ -75,30 +76,14 @@ export async function wildSource(opts: ShiftCliOptions, scenarios: Scenario[]): 
   const samples = await loadDataset(opts.wildDataset, { ...(opts.wildSplit ? { split: opts.wildSplit } : {}), ...imageOptions(opts).load });
   const label = opts.wildSplit ? `${opts.wildDataset} (split ${opts.wildSplit})` : opts.wildDataset;
   const needHalves = needed.some((s) => s.split === 'easy' || s.split === 'hard');
-  if (!needHalves) return { samples, label, easy: [], hard: [], splitRule: { method: 'none (normal only)' } };
-  if (opts.splitIndex) {
-    const ids = new Set(samples.map((s) => s.id));
-    const halves = (['easy', 'hard'] as const).map((h) => {
-      const idx = readSplitIndices(opts.splitIndex!, h, opts.splitIndexVariant).map(String);
-      const missing = idx.find((i) => !ids.has(i));
-      if (missing !== undefined) throw new InputError(`${opts.splitIndex}: ${h} index ${missing} is not a sample id of ${label}`);
-      return idx;
-    });
-    return { samples, label, easy: halves[0], hard: halves[1], splitRule: { method: 'index list', file: opts.splitIndex, keys: [`easy_ood_${opts.splitIndexVariant}`, `hard_ood_${opts.splitIndexVariant}`] } };
-  }
+  if (!needHalves) return wildWithoutHalves(samples, label);
+  if (opts.splitIndex) return wildFromIndex(samples, label, opts.splitIndex, opts.splitIndexVariant);
   if (opts.splitEmbeddings && opts.idEmbeddings) {
     const ood = readQueryEmbeddings(opts.splitEmbeddings);
     const id = readQueryEmbeddings(opts.idEmbeddings);
     const rowIds = ood.sampleIds ?? samples.map((s) => s.id);
     if (rowIds.length !== ood.x.rows) throw new InputError(`${opts.splitEmbeddings}: ${ood.x.rows} rows but ${label} has ${samples.length} samples (and no sample_ids metadata)`);
-    const split = splitByDistance(ood.x, id.x, opts.splitReference);
-    return {
-      samples,
-      label,
-      easy: split.easy.map((i) => rowIds[i]),
-      hard: split.hard.map((i) => rowIds[i]),
-      splitRule: { method: 'cosine distance of x = (z_v + z_t)/2 to the ID set', reference: opts.splitReference, ood_embeddings: opts.splitEmbeddings, id_embeddings: opts.idEmbeddings, easy: 'nearest floor(n/2)' },
-    };
+    return wildByDistance(samples, label, ood.x, rowIds, id.x, opts.splitReference, { ood_embeddings: opts.splitEmbeddings, id_embeddings: opts.idEmbeddings });
   }
   throw new UsageError('easy/hard scenarios need --split-index FILE, or --split-embeddings FILE with --id-embeddings FILE');
 }

@@ -296,6 +296,19 @@ export async function embedInputs(items: readonly EmbedInput[], encoder: Encoder
   };
 }
 
+/**
+ * The query embeddings x = (z_v + z_t)/2 (E6) of samples (image and question only), in float64,
+ * e.g. to split a data set by its distance to another (shift/splits.ts).
+ */
+export async function embedQueries(samples: readonly Sample[], encoder: Encoder, opts: EmbedOptions = {}): Promise<Matrix<Float64Array>> {
+  // The question stands in for the two answers, which x does not use (texts are embedded once each).
+  const items = samples.map((s) => ({ id: s.id, image: s.image, question: s.question, response: s.question, reference: s.question }));
+  const r = await embedInputs(items, encoder, { progress: false, ...opts });
+  const data = new Float64Array(r.xv.data.length);
+  for (let k = 0; k < data.length; k++) data[k] = (r.xv.data[k] + r.xt.data[k]) / 2;
+  return { rows: r.xv.rows, cols: r.xv.cols, data };
+}
+
 export type EncoderChoice = 'paper' | 'builtin' | 'auto';
 
 export interface LoadEncoderOptions {

@@ -21,6 +21,19 @@ const endpoint = z.object({
   timeout_s: z.number().positive().default(300),
 }).strict();
 
+/** A data set: a path (dataset dir, LLaVA-Bench folder, parquet file) or one split of a parquet folder. */
+const dataRef = z.union([
+  z.string().min(1),
+  z.object({ parquet: z.string().min(1), split: z.string().min(1) }).strict(),
+]);
+export type DataRef = z.infer<typeof dataRef>;
+
+/** The in-the-wild easy/hard halves: index lists (`paper`: the pulled lbwild-split) or embedding distance. */
+const wildSplit = z.union([
+  z.object({ index: z.string().min(1), variant: z.enum(['fst_cd_new', 'lst_cd_new']).default('fst_cd_new') }).strict(),
+  z.object({ distance: z.enum(['centroid', 'nearest']) }).strict(),
+]);
+
 const scenarioSpec = z.union([
   z.object({ grid: z.enum(['synthetic', 'natural']) }).strict(),
   z.object({ names: z.array(z.string().min(1)).min(1) }).strict(),
@@ -32,14 +45,26 @@ export const runConfigSchema = z.object({
   /** Output folder; default: a folder named after the study next to the config. */
   out: z.string().min(1).optional(),
   data: z.object({
-    /** The ID data set: a dataset dir, LLaVA-Bench layout (questions + answers JSONL + images) or parquet. */
-    id: z.string().min(1),
+    /**
+     * The ID data set: a dataset dir, LLaVA-Bench layout (questions + answers JSONL + images),
+     * parquet, or `{parquet: DIR, split: NAME}`; default with `parquet`: its split `id_name`.
+     */
+    id: dataRef.optional(),
     /** The ID scenario name (default llava_bench_coco). */
     id_name: z.string().min(1).default('llava_bench_coco'),
     /** Shifted scenarios to generate from the ID set with the shift stage … */
     scenarios: scenarioSpec.optional(),
+    /**
+     * … or read, not generated, from a folder of parquet split files named by scenario (the
+     * authors' Hugging Face export): each scenario of `scenarios` is the split of its name.
+     */
+    parquet: z.string().min(1).optional(),
     /** … and/or existing OOD data sets by scenario name. */
-    ood: z.record(z.string(), z.string().min(1)).default({}),
+    ood: z.record(z.string(), dataRef).default({}),
+    /** The LLaVA-Bench in-the-wild set (natural grid's `llava_bench_in_the_wild_*` scenarios). */
+    wild: dataRef.optional(),
+    /** Its easy/hard halves. */
+    wild_split: wildSplit.optional(),
     /** Limit every set to its first N samples (quick trials). */
     limit: z.number().int().min(2).optional(),
     seed: z.number().int().min(0).default(0),
@@ -57,14 +82,37 @@ export const runConfigSchema = z.object({
     z.object({ source: z.literal('dataset') }).strict(),
     z.object({ source: z.literal('model'), model: endpoint }).strict(),
   ]).default({ source: 'dataset' }),
-  /** Optional LLM judge (LLaVA-Bench protocol). */
-  judge: endpoint.extend({ both_orders: z.boolean().default(false) }).optional(),
+  /** Translation endpoint and cache for the natural grid's language scenarios. */
+  translation: z.object({
+    /** Chat model name; with base_url. Without an endpoint every translation must be in the cache. */
+    name: z.string().min(1).optional(),
+    base_url: z.string().url().optional(),
+    api_key_env: z.string().min(1).optional(),
+    concurrency: z.number().int().min(1).max(256).default(8),
+    timeout_s: z.number().positive().default(120),
+    /** Translation cache JSON ({language: {English: translation}}); default OUT/translations.json. */
+    cache: z.string().min(1).optional(),
+  }).strict().optional(),
+  /** Optional LLM judge. */
+  judge: endpoint.extend({
+    both_orders: z.boolean().default(false),
+    /** mllmshift (the project's rules), llava-bench (LLaVA's pulled rule.json and system line) or a protocol JSON file. */
+    protocol: z.string().min(1).optional(),
+    /** A rule file in LLaVA's format, with `system_prompt`. */
+    rules: z.string().min(1).optional(),
+    system_prompt: z.string().min(1).optional(),
+    /** Rule keys of LLaVA's COCO or in-the-wild script; default: from each data set's contexts. */
+    layout: z.enum(['coco', 'in-the-wild']).optional(),
+    /** Models cache holding the pulled LLaVA rules. */
+    model_dir: z.string().min(1).optional(),
+  }).optional(),
   encoders: z.object({
     kind: z.enum(['paper', 'builtin', 'auto']).default('auto'),
     model_dir: z.string().optional(),
     batch_size: z.number().int().min(1).default(16),
   }).strict().default({ kind: 'auto', batch_size: 16 }),
   estimator: z.union([
+    /** A checkpoint path, or `paper`: the authors' CLUB_global.pt from `models pull --only club`. */
     z.object({ checkpoint: z.string().min(1) }).strict(),
     z.object({
       train: z.object({
@@ -97,10 +145,21 @@ export type EndpointConfig = z.infer<typeof endpoint>;
 /** The endpoint schema, shared with the monitor's configuration. */
 export { endpoint as endpointSchema };
 
+/** A data set to load: a path, and the parquet split when the path is a folder of several. */
+export interface DataSource {
+  readonly path: string;
+  readonly split?: string;
+}
+
 /** A validated configuration with every path made absolute. */
-export interface ResolvedRunConfig extends RunConfig {
+export interface ResolvedRunConfig extends Omit<RunConfig, 'data'> {
   readonly configPath: string;
   readonly outDir: string;
+  readonly data: Omit<RunConfig['data'], 'id' | 'ood' | 'wild'> & {
+    readonly id: DataSource;
+    readonly ood: Readonly<Record<string, DataSource>>;
+    readonly wild?: DataSource;
+  };
 }
 
 export function formatIssues(path: string, error: z.ZodError): string {
@@ -117,18 +176,42 @@ export function validateRunConfig(value: unknown, path: string): ResolvedRunConf
   const c = r.data;
   const base = dirname(resolve(path));
   const abs = (p: string): string => resolve(base, p);
+  const source = (r: DataRef): DataSource => (typeof r === 'string' ? { path: abs(r) } : { path: abs(r.parquet), split: r.split });
   const outDir = abs(c.out ?? c.name.replace(/[^A-Za-z0-9._-]+/g, '_'));
+  let id: DataSource;
+  if (c.data.id !== undefined) id = source(c.data.id);
+  else if (c.data.parquet !== undefined) id = { path: abs(c.data.parquet), split: c.data.id_name };
+  else throw new ConfigError(`${path}: data.id: required (or give data.parquet, a folder of split files that has the split "${c.data.id_name}")`);
+  if (c.data.parquet !== undefined && !c.data.scenarios) throw new ConfigError(`${path}: data.parquet: name the scenarios to read from it with data.scenarios`);
+  const abs2 = (p: string | undefined): string | undefined => (p === undefined ? undefined : abs(p));
+  const keep = (p: string | undefined): string | undefined => (p === undefined || p === 'paper' ? p : abs(p));
   const resolved: ResolvedRunConfig = {
     ...c,
     configPath: resolve(path),
     outDir,
-    data: { ...c.data, id: abs(c.data.id), ...(c.data.images ? { images: abs(c.data.images) } : {}), ood: Object.fromEntries(Object.entries(c.data.ood).map(([k, v]) => [k, abs(v)])) },
+    data: {
+      ...c.data,
+      wild: undefined,
+      id,
+      ood: Object.fromEntries(Object.entries(c.data.ood).map(([k, v]) => [k, source(v)])),
+      ...(c.data.images ? { images: abs(c.data.images) } : {}),
+      ...(c.data.parquet !== undefined ? { parquet: abs(c.data.parquet) } : {}),
+      ...(c.data.wild !== undefined ? { wild: source(c.data.wild) } : {}),
+      ...(c.data.wild_split && 'index' in c.data.wild_split ? { wild_split: { ...c.data.wild_split, index: keep(c.data.wild_split.index)! } } : {}),
+    },
+    ...(c.translation ? { translation: { ...c.translation, ...(c.translation.cache ? { cache: abs(c.translation.cache) } : {}) } } : {}),
+    ...(c.judge ? { judge: { ...c.judge, ...(c.judge.rules ? { rules: abs2(c.judge.rules) } : {}), ...(c.judge.model_dir ? { model_dir: abs2(c.judge.model_dir) } : {}), ...(c.judge.protocol && /[/\\.]/.test(c.judge.protocol) ? { protocol: abs(c.judge.protocol) } : {}) } } : {}),
     encoders: { ...c.encoders, ...(c.encoders.model_dir ? { model_dir: abs(c.encoders.model_dir) } : {}) },
-    estimator: 'checkpoint' in c.estimator ? { checkpoint: abs(c.estimator.checkpoint) } : c.estimator,
+    estimator: 'checkpoint' in c.estimator ? { checkpoint: keep(c.estimator.checkpoint)! } : c.estimator,
   };
   if (!c.data.scenarios && Object.keys(c.data.ood).length === 0) {
     throw new ConfigError(`${path}: data: give OOD scenarios to generate (data.scenarios) or existing OOD sets (data.ood)`);
   }
+  if (c.translation && (c.translation.name === undefined) !== (c.translation.base_url === undefined)) {
+    throw new ConfigError(`${path}: translation: give both name and base_url (or neither, to use the cache only)`);
+  }
+  if (c.judge?.rules && c.judge.system_prompt === undefined) throw new ConfigError(`${path}: judge.rules needs judge.system_prompt`);
+  if (c.judge?.rules && c.judge.protocol) throw new ConfigError(`${path}: judge: give either rules or protocol, not both`);
   return resolved;
 }
 

@@ -38,7 +38,13 @@ import { jsClubBackend } from '../core/estimators/club-train.js';
 import { Progress } from '../encode/progress.js';
 import { assembleRunResults, type JudgeScores } from './results.js';
 import { fileSha256, fingerprint, RunStore } from './run-store.js';
-import type { EndpointConfig, ResolvedRunConfig } from './config.js';
+import type { DataSource, EndpointConfig, ResolvedRunConfig } from './config.js';
+import { chooseJudgeProtocol } from './judge-protocol-choice.js';
+import { artefactSpec, requireArtefact, resolveEstimatorPath } from '../encode/artefacts.js';
+import { embedQueries } from '../encode/embed.js';
+import { wildByDistance, wildFromIndex, wildWithoutHalves } from '../shift/wild.js';
+import type { WildSource } from '../shift/generate.js';
+import { CachedTranslator, chatTranslator } from '../shift/translate.js';
 import type { ExampleResponse, RunResults } from '../report/run-results.js';
 import { VERSION } from '../version.js';
 
@@ -71,17 +77,54 @@ export interface RunOutcome {
 
 interface ScenarioData {
   readonly name: string;
-  readonly dataset: string;
+  readonly source: DataSource;
 }
+
+type ImageLoad = { readonly images?: string; readonly allowImagesOutside?: boolean };
+const loadSource = (src: DataSource, load: ImageLoad): Promise<Sample[]> => loadDataset(src.path, { ...(src.split ? { split: src.split } : {}), ...load });
+const sourceLabel = (src: DataSource): string => (src.split ? `${src.path} (split ${src.split})` : src.path);
 
 function defaultClient(e: EndpointConfig): ChatClient {
   const apiKey = e.api_key_env ? apiKeyFromEnv(e.api_key_env, true) : undefined;
   return new ChatClient({ baseURL: e.base_url, apiKey, concurrency: e.concurrency, timeoutMs: e.timeout_s * 1000 });
 }
 
-/** Fingerprint of a data set: its samples file when it is a dataset dir, else its path. */
-function datasetFingerprint(path: string): string {
-  return isDatasetDir(path) ? fileSha256(join(path, SAMPLES_FILE)) : path;
+/** Fingerprint of a data set: its samples file when it is a dataset dir, else its path (and split). */
+function datasetFingerprint(src: DataSource): string {
+  if (isDatasetDir(src.path)) return fileSha256(join(src.path, SAMPLES_FILE));
+  return src.split ? `${src.path}#${src.split}` : src.path;
+}
+
+/** The in-the-wild source and its halves for the scenarios that need them (`data.wild`, `data.wild_split`). */
+async function wildFor(
+  config: ResolvedRunConfig, scenarios: readonly Scenario[], idSamples: () => Promise<Sample[]>, encoder: () => Promise<Encoder>, load: ImageLoad,
+): Promise<WildSource | undefined> {
+  const needed = scenarios.filter((s) => s.base === 'llava_bench_in_the_wild');
+  if (needed.length === 0) return undefined;
+  const wild = config.data.wild;
+  if (!wild) throw new ConfigError(`${config.configPath}: data.wild: scenario ${needed[0].name} needs the in-the-wild data set`);
+  const samples = await loadSource(wild, load);
+  const label = sourceLabel(wild);
+  if (!needed.some((s) => s.split === 'easy' || s.split === 'hard')) return wildWithoutHalves(samples, label);
+  const rule = config.data.wild_split;
+  if (!rule) throw new ConfigError(`${config.configPath}: data.wild_split: easy/hard scenarios need {index: FILE} (index: paper = the pulled lbwild-split) or {distance: centroid|nearest}`);
+  if ('index' in rule) {
+    const file = rule.index === 'paper' ? requireArtefact(artefactSpec('lbwild-split'), config.encoders.model_dir) : rule.index;
+    return wildFromIndex(samples, label, file, rule.variant);
+  }
+  const enc = await encoder();
+  const [ood, id] = [await embedQueries(samples, enc), await embedQueries(await idSamples(), enc)];
+  return wildByDistance(samples, label, ood, samples.map((x) => x.id), id, rule.distance, { encoder: enc.id, id_dataset: sourceLabel(config.data.id) });
+}
+
+/** The translator of the language scenarios (`translation`), with its cache file. */
+function translatorFor(config: ResolvedRunConfig, clientFor: (e: EndpointConfig) => ChatClient): CachedTranslator {
+  const t = config.translation;
+  if (!t) throw new ConfigError(`${config.configPath}: translation: the language scenarios need a translation endpoint (translation.name and base_url) or a complete translation cache (translation.cache)`);
+  const inner = t.name !== undefined && t.base_url !== undefined
+    ? chatTranslator(clientFor({ name: t.name, base_url: t.base_url, api_key_env: t.api_key_env, concurrency: t.concurrency, timeout_s: t.timeout_s, max_tokens: 1024, temperature: 0 }), t.name, { seed: config.data.seed })
+    : undefined;
+  return new CachedTranslator(inner, t.cache ?? join(config.outDir, 'translations.json'));
 }
 
 /** Move an output made under other settings out of the way (never deleted: it may be the user's only copy). */
@@ -104,6 +147,11 @@ export async function runStudy(config: ResolvedRunConfig, hooks: RunHooks = {}):
   const store = new RunStore(join(out, 'run.sqlite'));
   const skipped: string[] = [];
   const ran: string[] = [];
+  let encoder: Encoder | null = null;
+  const getEncoder = async (): Promise<Encoder> => {
+    encoder ??= await loadEncoder(config.encoders.kind as EncoderChoice, { modelDir: config.encoders.model_dir, notice: (m) => log(`[embed] ${m}`) });
+    return encoder;
+  };
   try {
     store.setMeta('config', config);
     store.setMeta('versions', { mllmshift: VERSION, node: process.versions.node });
@@ -117,40 +165,61 @@ export async function runStudy(config: ResolvedRunConfig, hooks: RunHooks = {}):
         : config.data.scenarios.names.map((n) => parseScenario(n));
       const names = new Set(wanted.map((s) => s.name));
       if (!names.has(config.data.id_name)) wanted.unshift(parseScenario(config.data.id_name));
-      const fp = fingerprint({ source: datasetFingerprint(config.data.id), seed: config.data.seed });
-      const missing = wanted.filter((s) => !store.completed('shift', s.name, fp) || !isDatasetDir(join(out, 'data', s.name)));
-      if (missing.length > 0) {
-        log(`[shift] generating ${missing.length} of ${wanted.length} scenario data sets`);
-        const source = await loadDataset(config.data.id, imageLoad);
-        const result = await generateShifts({
-          source: { samples: source, label: config.data.id },
-          scenarios: missing,
-          grid: 'grid' in config.data.scenarios ? config.data.scenarios.grid : 'custom',
-          outDir: join(out, 'data'),
-          seed: config.data.seed,
-          ...pixelCap,
-          log: (l) => log(`[shift] ${l}`),
+      const grid = 'grid' in config.data.scenarios ? config.data.scenarios.grid : 'custom';
+      if (config.data.parquet !== undefined) {
+        // The authors' export: every scenario is the split of its name (the ID: data.id).
+        for (const s of wanted) scenarios.push({ name: s.name, source: s.name === config.data.id_name ? config.data.id : { path: config.data.parquet, split: s.name } });
+        skipped.push(`shift ×${wanted.length} (read from ${config.data.parquet})`);
+      } else {
+        const wild = config.data.wild;
+        const fp = fingerprint({
+          source: datasetFingerprint(config.data.id), seed: config.data.seed,
+          ...(wanted.some((s) => s.base === 'llava_bench_in_the_wild') && wild ? { wild: datasetFingerprint(wild), wild_split: config.data.wild_split ?? null } : {}),
+          ...(config.translation ? { translation: config.translation.name ?? 'cache only' } : {}),
         });
-        for (const g of result.scenarios) store.complete('shift', g.name, fp, join(g.dir, SAMPLES_FILE), { samples: g.samples, modality: g.modality });
-        ran.push(`shift ×${missing.length}`);
-      } else skipped.push(`shift ×${wanted.length}`);
-      for (const s of wanted) scenarios.push({ name: s.name, dataset: join(out, 'data', s.name) });
+        const missing = wanted.filter((s) => !store.completed('shift', s.name, fp) || !isDatasetDir(join(out, 'data', s.name)));
+        if (missing.length > 0) {
+          log(`[shift] generating ${missing.length} of ${wanted.length} scenario data sets`);
+          let idSamples: Sample[] | undefined;
+          const source = async (): Promise<Sample[]> => (idSamples ??= await loadSource(config.data.id, imageLoad));
+          const wildSource = await wildFor(config, missing, source, getEncoder, imageLoad);
+          const translator = missing.some((s) => s.text?.kind === 'translate' && s.text.language !== 'English') ? translatorFor(config, clientFor) : undefined;
+          try {
+            const result = await generateShifts({
+              source: { samples: await source(), label: sourceLabel(config.data.id) },
+              ...(wildSource ? { wild: wildSource } : {}),
+              ...(translator ? { translator } : {}),
+              scenarios: missing,
+              grid,
+              outDir: join(out, 'data'),
+              seed: config.data.seed,
+              ...pixelCap,
+              log: (l) => log(`[shift] ${l}`),
+            });
+            for (const g of result.scenarios) store.complete('shift', g.name, fp, join(g.dir, SAMPLES_FILE), { samples: g.samples, modality: g.modality });
+          } finally {
+            translator?.save();
+          }
+          ran.push(`shift ×${missing.length}`);
+        } else skipped.push(`shift ×${wanted.length}`);
+        for (const s of wanted) scenarios.push({ name: s.name, source: { path: join(out, 'data', s.name) } });
+      }
     } else {
-      scenarios.push({ name: config.data.id_name, dataset: config.data.id });
+      scenarios.push({ name: config.data.id_name, source: config.data.id });
     }
-    for (const [name, path] of Object.entries(config.data.ood)) {
+    for (const [name, source] of Object.entries(config.data.ood)) {
       if (scenarios.some((s) => s.name === name)) throw new ConfigError(`${config.configPath}: data.ood: scenario "${name}" is defined twice`);
-      scenarios.push({ name, dataset: path });
+      scenarios.push({ name, source });
     }
     // ID first, then OOD in order.
     const idIndex = scenarios.findIndex((s) => s.name === config.data.id_name);
     if (idIndex < 0) throw new ConfigError(`${config.configPath}: data.id_name "${config.data.id_name}" is not among the scenarios`);
     const ordered = [scenarios[idIndex], ...scenarios.filter((_, i) => i !== idIndex)];
 
-    await hooks.afterShift?.(ordered);
+    await hooks.afterShift?.(ordered.map((s) => ({ name: s.name, dataset: s.source.path })));
     const samplesOf = new Map<string, Sample[]>();
     for (const s of ordered) {
-      const samples = await loadDataset(s.dataset, imageLoad);
+      const samples = await loadSource(s.source, imageLoad);
       samplesOf.set(s.name, samples);
       if (store.count('samples', s.name) !== samples.length) {
         store.putSamples(s.name, samples.map((x) => ({ id: x.id, question: x.question, reference: x.referenceAnswer, category: x.category, image: x.image.kind === 'file' ? x.image.path : x.image.name ?? '(bytes)' })));
@@ -168,7 +237,7 @@ export async function runStudy(config: ResolvedRunConfig, hooks: RunHooks = {}):
         for (const s of ordered) {
           const outPath = join(out, dir, `${s.name}.jsonl`);
           // The endpoint's URL is not part of the fingerprint: the same model may move host or port.
-          const fp = fingerprint({ model: endpoint.name, max_tokens: endpoint.max_tokens, temperature: endpoint.temperature, data: datasetFingerprint(s.dataset) });
+          const fp = fingerprint({ model: endpoint.name, max_tokens: endpoint.max_tokens, temperature: endpoint.temperature, data: datasetFingerprint(s.source) });
           const n = (samplesOf.get(s.name) as Sample[]).length;
           if (store.completed(stage, s.name, fp)) { skipped.push(`${stage} ${s.name}`); bar.tick(n); continue; }
           const prev = store.getMeta<string>(`fp:${stage}:${s.name}`);
@@ -203,6 +272,7 @@ export async function runStudy(config: ResolvedRunConfig, hooks: RunHooks = {}):
       const judgeScores = new Map<string, JudgeScores>();
       if (config.judge) {
         const judge = config.judge;
+        const protocol = chooseJudgeProtocol({ protocol: judge.protocol, rules: judge.rules, systemPrompt: judge.system_prompt, modelDir: judge.model_dir });
         const client = clientFor(judge);
         const bar = new Progress('[judge] reviews', ordered.reduce((a, s) => a + (samplesOf.get(s.name) as Sample[]).length, 0), { enabled: progress, unit: 'reviews' });
         for (const s of ordered) {
@@ -210,7 +280,10 @@ export async function runStudy(config: ResolvedRunConfig, hooks: RunHooks = {}):
           const outPath = join(out, 'reviews', `${s.name}.jsonl`);
           const answersPath = join(out, 'responses', `${s.name}.jsonl`);
           const refsPath = config.references.source === 'model' ? join(out, 'references', `${s.name}.jsonl`) : null;
-          const fp = fingerprint({ judge: judge.name, both: judge.both_orders, answers: fileSha256(answersPath), refs: refsPath ? fileSha256(refsPath) : null });
+          const fp = fingerprint({
+            judge: judge.name, both: judge.both_orders, answers: fileSha256(answersPath), refs: refsPath ? fileSha256(refsPath) : null,
+            ...(protocol.name !== 'mllmshift' || judge.layout ? { protocol: protocol.name, layout: judge.layout ?? null } : {}),
+          });
           if (!store.completed('judge', s.name, fp)) {
             const prev = store.getMeta<string>(`fp:judge:${s.name}`);
             if (prev !== undefined && prev !== fp) setAside(outPath, log);
@@ -222,7 +295,7 @@ export async function runStudy(config: ResolvedRunConfig, hooks: RunHooks = {}):
               answers: byId(readAnswerFile(answersPath)),
               references: refsPath ? byId(readAnswerFile(refsPath)) : undefined,
               client, judgeModel: judge.name, outPath, bothOrders: judge.both_orders, cache: responseCache,
-              maxTokens: judge.max_tokens,
+              maxTokens: judge.max_tokens, protocol, ...(judge.layout ? { layout: judge.layout } : {}),
               onProgress: (p) => { bar.tick(p.done - seen); seen = p.done; },
             });
             if (summary.failures.length > 0) {
@@ -255,7 +328,6 @@ export async function runStudy(config: ResolvedRunConfig, hooks: RunHooks = {}):
       }
 
       // ── embed ─────────────────────────────────────────────────────────────────────────
-      let encoder: Encoder | null = null;
       const sets: EmbeddingSet[] = [];
       const embCache = new EmbeddingCache(join(out, 'cache', 'embeddings'), (m) => log(`[embed] ${m}`));
       const embedBar = new Progress('[embed] sets', ordered.length, { enabled: progress, unit: 'sets' });
@@ -263,10 +335,9 @@ export async function runStudy(config: ResolvedRunConfig, hooks: RunHooks = {}):
         const setPath = join(out, 'embeddings', `${s.name}.safetensors`);
         const responses = join(out, 'responses', `${s.name}.jsonl`);
         const references = config.references.source === 'model' ? join(out, 'references', `${s.name}.jsonl`) : undefined;
-        const fp = fingerprint({ encoders: config.encoders.kind, modelDir: config.encoders.model_dir ?? null, responses: fileSha256(responses), references: references ? fileSha256(references) : null, data: datasetFingerprint(s.dataset) });
+        const fp = fingerprint({ encoders: config.encoders.kind, modelDir: config.encoders.model_dir ?? null, responses: fileSha256(responses), references: references ? fileSha256(references) : null, data: datasetFingerprint(s.source) });
         if (!store.completed('embed', s.name, fp)) {
-          encoder ??= await loadEncoder(config.encoders.kind as EncoderChoice, { modelDir: config.encoders.model_dir, notice: (m) => log(`[embed] ${m}`) });
-          const summary = await embedDataset({ dataset: s.dataset, responses, references, out: setPath, scenario: s.name, encoder, cache: embCache, batchSize: config.encoders.batch_size, progress: false, load: imageLoad, ...pixelCap });
+          const summary = await embedDataset({ dataset: s.source.path, ...(s.source.split ? { split: s.source.split } : {}), responses, references, out: setPath, scenario: s.name, encoder: await getEncoder(), cache: embCache, batchSize: config.encoders.batch_size, progress: false, load: imageLoad, ...pixelCap });
           store.complete('embed', s.name, fp, setPath, { samples: summary.samples, stats: summary.stats, seconds: summary.seconds }, () =>
             store.putEmbeddings(s.name, setPath, summary.encoders, { image: summary.encoders.image, text: summary.encoders.text }));
           ran.push(`embed ${s.name}`);
@@ -279,7 +350,7 @@ export async function runStudy(config: ResolvedRunConfig, hooks: RunHooks = {}):
       // ── estimator ─────────────────────────────────────────────────────────────────────
       let estimatorPath: string;
       if ('checkpoint' in config.estimator) {
-        estimatorPath = config.estimator.checkpoint;
+        estimatorPath = resolveEstimatorPath(config.estimator.checkpoint, config.encoders.model_dir);
       } else {
         const t = config.estimator.train;
         estimatorPath = join(out, 'estimator.safetensors');
