@@ -4,18 +4,19 @@
  * Ours (SentencePiece-exact, src/encode/xlmr-tokenizer.ts) against transformers.js's
  * XLMRobertaTokenizer (what E5 used before), on the test's SentencePiece model
  * (test/fixtures/spm/tokenizer-replace.json, 6,000 pieces, nmt_nfkc charsmap) and on the
- * authors' 8,474 distinct prompts and answers when ../shared has them (else generated
+ * authors' 8,474 distinct prompts and answers when the official folder has them (test/helpers/official.ts) (else generated
  * answers). Also counts the texts on which the two disagree.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { xlmrTokenizerFromJson } from '../src/encode/xlmr-tokenizer.js';
+import { officialPath } from '../test/helpers/official.js';
 
 const args = process.argv.slice(2);
 const REPS = args.includes('--reps') ? Number(args[args.indexOf('--reps') + 1]) : 3;
 const FIXTURE = new URL('../test/fixtures/spm/tokenizer-replace.json', import.meta.url).pathname;
-const OFFICIAL = new URL('../../shared/fixtures/official/responses/', import.meta.url).pathname;
+const OFFICIAL = officialPath('responses');
 
 function corpus(): { name: string; texts: string[] } {
   if (existsSync(OFFICIAL)) {

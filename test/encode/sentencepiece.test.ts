@@ -7,16 +7,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DoubleArray } from '../../src/encode/darts.js';
 import { SpmNormalizer } from '../../src/encode/spm-normalizer.js';
 import { UnigramModel } from '../../src/encode/spm-unigram.js';
 import { xlmrTokenizerFromJson, type XlmrTokenizer } from '../../src/encode/xlmr-tokenizer.js';
 import { InputError } from '../../src/errors.js';
+import { needsOfficial, officialPath } from '../helpers/official.js';
 
 const FIXTURES = new URL('../fixtures/spm/', import.meta.url).pathname;
-const OFFICIAL = new URL('../../../shared/fixtures/official/responses/', import.meta.url).pathname;
+const OFFICIAL = officialPath('responses');
 const LAYOUTS = ['whitespace-split', 'replace'] as const;
 
 const readJson = (p: string) => JSON.parse(readFileSync(p, 'utf8')) as Record<string, unknown>;
@@ -45,11 +46,7 @@ for (const layout of LAYOUTS) {
   });
 }
 
-test('the official prompts and answers: ids equal SentencePiece\'s (digests per text)', (t) => {
-  if (!existsSync(OFFICIAL)) {
-    t.skip(`no ${OFFICIAL} (the authors' released responses)`);
-    return;
-  }
+test('the official prompts and answers: ids equal SentencePiece\'s (digests per text)', needsOfficial('responses'), () => {
   const table = (readJson(join(FIXTURES, 'official-ids.json')) as { ids: Record<string, string> }).ids;
   const texts = new Set<string>();
   for (const f of readdirSync(OFFICIAL).filter((n) => n.endsWith('.jsonl')).sort()) {
