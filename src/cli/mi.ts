@@ -133,7 +133,7 @@ export function register(program: Command): void {
           estimator: estimator.name,
           mi: r.mi,
           ci95: r.ci95,
-          ci_method: r.ciMethod,
+          ciMethod: r.ciMethod,
           n: r.n,
           dx: r.dx,
           dy: r.dy,

@@ -1,8 +1,11 @@
 /**
- * Results JSON (DESIGN.md §5): the authors' keys (`EMI`, `EMID`, `EMID_UB`, `PearsonR`,
- * `PearsonPval`) so their analysis code can read it, plus ours (JSD terms per scenario, the
- * JSD null baseline, Spearman/Kendall, MI terms, sample counts, options).
+ * Results JSON of `emi`/`emid --json` (docs/results-schema.md): the authors' keys (`EMI`, `EMID`,
+ * `EMID_UB`, `PearsonR`, `PearsonPval`) so their analysis code can read it, plus ours (JSD terms
+ * per scenario, the JSD null baseline, Spearman/Kendall, MI terms, sample counts, options).
+ * Our keys are the library's own names (camelCase, as in results.json): the JSD terms are
+ * `JsdTerms`, the null baseline is `EmidAnalysis['jsdNull']`, written as they are.
  */
+import type { JsdTerms } from '../core/emi.js';
 import type { EmidAnalysis, EmiValue } from '../pipeline/estimate.js';
 import type { EmidUncertainty, Interval } from '../pipeline/estimate-intervals.js';
 import { VERSION } from '../version.js';
@@ -30,8 +33,8 @@ export interface EmidResultsJson {
   EMI: Record<string, number>;
   EMID: Record<string, number>;
   EMID_UB: Record<string, number>;
-  JSD: Record<string, { visual: number; text: number; id_output: number; ood_output: number }>;
-  JSD_null: { visual: number; text: number; output: number; half_size: number };
+  JSD: Record<string, JsdTerms>;
+  JSD_null: EmidAnalysis['jsdNull'];
   PearsonR: number | null;
   PearsonPval: number | null;
   SpearmanR: number | null;
@@ -41,13 +44,18 @@ export interface EmidResultsJson {
   MI: Record<string, { model: number; reference: number }>;
   n: Record<string, number>;
   bound: string;
-  entropy_scaler: number;
-  jsd_mixture: string;
+  entropyScaler: number;
+  jsdMixture: string;
   seed: number;
   estimator: string;
   /** 'score' for the paper's CLUB (tanh-bounded log-variance: a monotone score), 'nats' for a calibrated one. */
   emiUnit: 'score' | 'nats';
   version: string;
+}
+
+/** The four JSD terms (values or intervals) under their one set of names. */
+function jsdTerms<T>(j: { readonly visual: T; readonly text: T; readonly idOutput: T; readonly oodOutput: T }): { visual: T; text: T; idOutput: T; oodOutput: T } {
+  return { visual: j.visual, text: j.text, idOutput: j.idOutput, oodOutput: j.oodOutput };
 }
 
 export function emidResultsJson(a: EmidAnalysis, estimator: string, emiUnit: 'score' | 'nats'): EmidResultsJson {
@@ -57,7 +65,7 @@ export function emidResultsJson(a: EmidAnalysis, estimator: string, emiUnit: 'sc
     EMID: {},
     EMID_UB: {},
     JSD: {},
-    JSD_null: { visual: a.jsdNull.visual, text: a.jsdNull.text, output: a.jsdNull.output, half_size: a.jsdNull.halfSize },
+    JSD_null: { visual: a.jsdNull.visual, text: a.jsdNull.text, output: a.jsdNull.output, halfSize: a.jsdNull.halfSize },
     PearsonR: a.correlations.pearson.statistic,
     PearsonPval: a.correlations.pearson.pValue,
     SpearmanR: a.correlations.spearman.statistic,
@@ -67,8 +75,8 @@ export function emidResultsJson(a: EmidAnalysis, estimator: string, emiUnit: 'sc
     MI: { [a.id.name]: { model: a.id.emi.miModel, reference: a.id.emi.miReference } },
     n: { [a.id.name]: a.id.emi.n },
     bound: a.options.bound,
-    entropy_scaler: a.options.entropyScaler,
-    jsd_mixture: a.options.jsdMixture,
+    entropyScaler: a.options.entropyScaler,
+    jsdMixture: a.options.jsdMixture,
     seed: a.options.seed,
     estimator,
     emiUnit,
@@ -78,7 +86,7 @@ export function emidResultsJson(a: EmidAnalysis, estimator: string, emiUnit: 'sc
     out.EMI[o.name] = o.emi.emi;
     out.EMID[o.name] = o.emid;
     out.EMID_UB[o.name] = o.bound;
-    out.JSD[o.name] = { visual: o.jsd.visual, text: o.jsd.text, id_output: o.jsd.idOutput, ood_output: o.jsd.oodOutput };
+    out.JSD[o.name] = jsdTerms(o.jsd);
     out.MI[o.name] = { model: o.emi.miModel, reference: o.emi.miReference };
     out.n[o.name] = o.emi.n;
   }
@@ -104,7 +112,7 @@ export interface EmidUncertaintyJson {
   EMI_CI95?: Record<string, Interval>;
   EMID_CI95?: Record<string, Interval>;
   EMID_UB_CI95?: Record<string, Interval>;
-  JSD_CI95?: Record<string, { visual: Interval; text: Interval; id_output: Interval; ood_output: Interval }>;
+  JSD_CI95?: Record<string, { visual: Interval; text: Interval; idOutput: Interval; oodOutput: Interval }>;
   EMID_PermutationPval?: Record<string, number>;
   uncertainty: UncertaintyJson;
 }
@@ -122,7 +130,7 @@ export function emidUncertaintyJson(json: EmidResultsJson, u: EmidUncertainty): 
     if (o.emi && extra.EMI_CI95) extra.EMI_CI95[name] = o.emi;
     if (o.emid && extra.EMID_CI95) extra.EMID_CI95[name] = o.emid;
     if (o.bound && extra.EMID_UB_CI95) extra.EMID_UB_CI95[name] = o.bound;
-    if (o.jsd && extra.JSD_CI95) extra.JSD_CI95[name] = { visual: o.jsd.visual, text: o.jsd.text, id_output: o.jsd.idOutput, ood_output: o.jsd.oodOutput };
+    if (o.jsd && extra.JSD_CI95) extra.JSD_CI95[name] = jsdTerms(o.jsd);
     if (o.emidPValue !== null && extra.EMID_PermutationPval) extra.EMID_PermutationPval[name] = o.emidPValue;
   }
   return { ...json, ...extra };

@@ -35,8 +35,8 @@ test('emid --json: the authors\' keys, EMI to 1e-7 and the bound to 1e-6 (DESIGN
   assert.ok(Math.abs(j.EMI.P - EXPECTED.emi) < 1e-7);
   assert.ok(Math.abs(j.EMID_UB.Q - EXPECTED.boundScaleAdjusted) < 1e-6);
   assert.ok(Math.abs(j.JSD.Q.visual - EXPECTED.jsdVisualText) < 1e-6);
-  assert.ok(Math.abs(j.JSD.Q.id_output - EXPECTED.jsdOutput) < 1e-6);
-  assert.deepEqual(Object.keys(j.JSD.Q).sort(), ['id_output', 'ood_output', 'text', 'visual']);
+  assert.ok(Math.abs(j.JSD.Q.idOutput - EXPECTED.jsdOutput) < 1e-6);
+  assert.deepEqual(Object.keys(j.JSD.Q).sort(), ['idOutput', 'oodOutput', 'text', 'visual']);
   assert.ok(Math.abs(j.EMID.Q - (j.EMI.P - j.EMI.Q)) < 1e-15);
   // Two OOD sets: r is ±1 and its p-value undefined (n − 2 = 0 degrees of freedom) → null, not NaN.
   assert.ok(Math.abs(Math.abs(j.PearsonR) - 1) < 1e-12);
@@ -57,7 +57,7 @@ test('emid without --json prints a table; --bound full --entropy-scaler H gives 
   assert.match(t.stdout, /2\.301383/);
   const full = JSON.parse(runCli(['emid', '--id', P, '--ood', Q, '--estimator', CLUB_GLOBAL, '--bound', 'full', '--entropy-scaler', '2', '--json']).stdout);
   const j = full.JSD.Q;
-  const expected = 2 * (Math.sqrt(j.visual) + Math.sqrt(j.text)) + 4 * (j.id_output ** 0.25 + j.ood_output ** 0.25);
+  const expected = 2 * (Math.sqrt(j.visual) + Math.sqrt(j.text)) + 4 * (j.idOutput ** 0.25 + j.oodOutput ** 0.25);
   assert.ok(Math.abs(full.EMID_UB.Q - expected) < 1e-12);
 });
 

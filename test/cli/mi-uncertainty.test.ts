@@ -34,7 +34,7 @@ test('emid --bootstrap --permutations adds intervals and p-values, keeps every e
     const [lo, hi] = j.EMID_CI95[name];
     assert.ok(lo <= hi);
     assert.ok(j.EMID_UB_CI95[name][0] <= j.EMID_UB_CI95[name][1]);
-    for (const t of ['visual', 'text', 'id_output', 'ood_output']) assert.equal(j.JSD_CI95[name][t].length, 2);
+    for (const t of ['visual', 'text', 'idOutput', 'oodOutput']) assert.equal(j.JSD_CI95[name][t].length, 2);
     const p = j.EMID_PermutationPval[name];
     // With B = 49 the smallest possible p-value is 1/50.
     assert.ok(p >= 1 / 50 && p <= 1);

@@ -24,7 +24,7 @@ test('mi --json: Gaussian estimate with a row-bootstrap interval covering the tr
   const j = JSON.parse(r.stdout);
   assert.equal(j.estimator, 'gaussian');
   assert.deepEqual([j.n, j.dx, j.dy], [1500, 1, 1]);
-  assert.equal(j.ci_method, 'bootstrap-rows');
+  assert.equal(j.ciMethod, 'bootstrap-rows');
   assert.ok(j.ci95[0] < j.mi && j.mi < j.ci95[1]);
   // sd of the estimate ≈ 0.015 at n = 1,500: 0.05 is > 3 sd.
   assert.ok(Math.abs(j.mi - task.mi) < 0.05, String(j.mi));
