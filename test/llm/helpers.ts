@@ -5,6 +5,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { writeDatasetDir } from '../../src/data/dataset-dir.js';
 import type { Sample } from '../../src/data/sample.js';
 
@@ -71,4 +73,36 @@ export async function waitFor(check: () => boolean, timeoutMs: number, what: str
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+const jsonl = (rows: readonly unknown[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
+
+/**
+ * Writes a LLaVA-Bench folder of `n` questions on 3 images (categories cycling conv/detail/complex):
+ * `coco` uses COCO's file names and caps_boxes context (captions, boxes), else in-the-wild's
+ * (context.jsonl with a caption). Also writes a model answer file; `tag` makes the texts distinct.
+ */
+export async function writeLlavaSet(dir: string, coco: boolean, n: number, tag = ''): Promise<{ answers: string }> {
+  mkdirSync(join(dir, 'images'), { recursive: true });
+  const questions = [];
+  const refs = [];
+  const model = [];
+  const contexts = [];
+  for (let i = 0; i < 3; i++) {
+    writeFileSync(join(dir, 'images', `img${i}.png`), await tinyPng(i));
+    contexts.push(coco
+      ? { id: `img${i}`, image: `img${i}.png`, captions: [`Caption A of ${i}.`, `Caption "B" of ${i}.`], instances: [{ category: 'cup', bbox: [0.37, 0.584, 0.5, 1.0] }, { category: 'dining table', bbox: [0.0, 1e-5, 0.125, 0.3333] }] }
+      : { image: `img${i}.png`, caption: `A wild description of picture ${i}.\nWith a second line.` });
+  }
+  for (let q = 0; q < n; q++) {
+    questions.push({ question_id: q, image: `img${q % 3}.png`, text: `Question ${q}${tag}: what is shown?`, category: CATEGORIES[q % 3] });
+    refs.push({ question_id: q, text: `GPT-4 answer ${q}.`, answer_id: `gpt4-${q}` });
+    model.push({ question_id: q, prompt: `Question ${q}${tag}: what is shown?`, text: `Model answer ${q} with "quotes"\nand a newline.`, answer_id: `m-${q}`, model_id: 'llava-test', metadata: {} });
+  }
+  writeFileSync(join(dir, coco ? 'qa90_questions.jsonl' : 'questions.jsonl'), jsonl(questions));
+  writeFileSync(join(dir, coco ? 'qa90_gpt4_answer.jsonl' : 'answers_gpt4.jsonl'), jsonl(refs));
+  writeFileSync(join(dir, coco ? 'caps_boxes_coco2014_val_80.jsonl' : 'context.jsonl'), jsonl(contexts));
+  const answers = join(dir, 'answers-model.jsonl');
+  writeFileSync(answers, jsonl(model));
+  return { answers };
 }

@@ -15,7 +15,7 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ChatClient } from '../../src/llm/client.js';
 import { judgeAnswers, type ReviewRecord } from '../../src/llm/judge.js';
@@ -29,7 +29,7 @@ import { readReviewFile, summarizeReviews } from '../../src/llm/summary.js';
 import { InputError } from '../../src/errors.js';
 import { tempDir } from '../helpers/tmp.js';
 import { startFakeServer, type Reply, type SeenRequest } from './fake-server.js';
-import { tinyPng } from './helpers.js';
+import { writeLlavaSet } from './helpers.js';
 
 const SYSTEM = 'You are a test reviewer who checks answers — carefully.';
 const RULES = {
@@ -42,36 +42,8 @@ const RULES = {
   llava_bench_detail: { role: 'Assistant', prompt: 'Wild detail rule — ünïcode.' },
   llava_bench_complex: { role: 'Assistant', prompt: 'Wild reasoning rule {context}.' },
 };
-const CATS = ['conv', 'detail', 'complex'];
 
-const jsonl = (rows: readonly unknown[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
 const lines = (path: string) => readFileSync(path, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
-
-/** Writes a LLaVA-Bench folder; `coco` uses COCO's caps_boxes layout, else in-the-wild's context.jsonl. */
-async function writeLlavaSet(dir: string, coco: boolean, n: number): Promise<{ answers: string }> {
-  mkdirSync(join(dir, 'images'), { recursive: true });
-  const questions = [];
-  const refs = [];
-  const model = [];
-  const contexts = [];
-  for (let i = 0; i < 3; i++) {
-    writeFileSync(join(dir, 'images', `img${i}.png`), await tinyPng(i));
-    contexts.push(coco
-      ? { id: `img${i}`, image: `img${i}.png`, captions: [`Caption A of ${i}.`, `Caption "B" of ${i}.`], instances: [{ category: 'cup', bbox: [0.37, 0.584, 0.5, 1.0] }, { category: 'dining table', bbox: [0.0, 1e-5, 0.125, 0.3333] }] }
-      : { image: `img${i}.png`, caption: `A wild description of picture ${i}.\nWith a second line.` });
-  }
-  for (let q = 0; q < n; q++) {
-    questions.push({ question_id: q, image: `img${q % 3}.png`, text: `Question ${q}: what is shown?`, category: CATS[q % 3] });
-    refs.push({ question_id: q, text: `GPT-4 answer ${q}.`, answer_id: `gpt4-${q}` });
-    model.push({ question_id: q, prompt: `Question ${q}: what is shown?`, text: `Model answer ${q} with "quotes"\nand a newline.`, answer_id: `m-${q}`, model_id: 'llava-test', metadata: {} });
-  }
-  writeFileSync(join(dir, coco ? 'qa90_questions.jsonl' : 'questions.jsonl'), jsonl(questions));
-  writeFileSync(join(dir, coco ? 'qa90_gpt4_answer.jsonl' : 'answers_gpt4.jsonl'), jsonl(refs));
-  writeFileSync(join(dir, coco ? 'caps_boxes_coco2014_val_80.jsonl' : 'context.jsonl'), jsonl(contexts));
-  const answers = join(dir, 'answers-model.jsonl');
-  writeFileSync(answers, jsonl(model));
-  return { answers };
-}
 
 /** The bodies LLaVA's script sends, rebuilt from the raw files (see the module comment). */
 function llavaBodies(dir: string, coco: boolean, answersPath: string, judgeModel: string): string[] {

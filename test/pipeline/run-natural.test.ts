@@ -1,0 +1,97 @@
+/**
+ * `run examples/paper-natural.yaml` end to end on generated data, with only what must be local
+ * overridden: the data set paths, the three endpoints (model, judge, translation: one fake
+ * server on 127.0.0.1 answering by model name), the built-in encoders and a small trained
+ * estimator instead of the paper's (no weights in tests), and a test-made rule file in LLaVA's
+ * format with its system line instead of the pulled LLaVA rules.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse, stringify } from 'yaml';
+import { naturalGrid } from '../../src/data/scenarios.js';
+import { tempDir } from '../helpers/tmp.js';
+import { runCliAsync } from '../helpers/cli.js';
+import { startFakeServer, userText, type Reply, type SeenRequest } from '../llm/fake-server.js';
+import { writeLlavaSet } from '../llm/helpers.js';
+
+const EXAMPLE = fileURLToPath(new URL('../../examples/paper-natural.yaml', import.meta.url));
+const SYSTEM = 'Test reviewer system line.';
+const RULES = Object.fromEntries(['conv', 'detail', 'complex'].flatMap((c) => [
+  [c, { role: 'Assistant', prompt: `COCO ${c} rule.` }],
+  [`llava_bench_${c}`, { role: 'Assistant', prompt: `WILD ${c} rule.` }],
+]));
+
+const behave = (req: SeenRequest): Reply => {
+  const text = userText(req.body);
+  if (req.body.model === 'translator') {
+    const m = /into (\w+)\. Reply with the translation only[^\n]*\n\n([\s\S]*)$/.exec(text)!;
+    return { kind: 'text', text: `${m[1].toUpperCase()}: ${m[2]}` };
+  }
+  if (req.body.model === 'judge-test') return { kind: 'text', text: '8 6\nThe reference is better.' };
+  return { kind: 'text', text: `An answer to: ${text}` };
+};
+const server = await startFakeServer(behave);
+after(() => server.close());
+
+const lines = (p: string) => readFileSync(p, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+
+test('run reproduces the natural grid from examples/paper-natural.yaml against local servers', async () => {
+  const dir = tempDir();
+  await writeLlavaSet(join(dir, 'coco'), true, 6, ' (coco)');
+  await writeLlavaSet(join(dir, 'wild'), false, 6, ' (wild)');
+  writeFileSync(join(dir, 'split.json'), JSON.stringify({ easy_ood_fst_cd_new: [4, 0, 2], hard_ood_fst_cd_new: [1, 5, 3] }));
+  writeFileSync(join(dir, 'rule.json'), JSON.stringify(RULES));
+  const config = parse(readFileSync(EXAMPLE, 'utf8')) as Record<string, Record<string, unknown>>;
+  config.out = join(dir, 'out') as never;
+  config.data = { ...config.data, id: join(dir, 'coco'), wild: join(dir, 'wild'), wild_split: { index: join(dir, 'split.json') } };
+  config.translation = { ...config.translation, name: 'translator', base_url: server.url, api_key_env: undefined, cache: join(dir, 'out', 'translations.json') };
+  config.model = { ...config.model, name: 'llava-test', base_url: server.url };
+  const { protocol: _drop, api_key_env: _key, ...judge } = config.judge;
+  config.judge = { ...judge, name: 'judge-test', base_url: server.url, rules: join(dir, 'rule.json'), system_prompt: SYSTEM };
+  config.encoders = { kind: 'builtin' };
+  config.estimator = { train: { epochs: 2, batch_size: 8 } };
+  config.report = { ...config.report, html: false };
+  const cfg = join(dir, 'natural.yaml');
+  writeFileSync(cfg, stringify(config));
+
+  const r = await runCliAsync(['run', cfg], { timeoutMs: 540_000 });
+  assert.equal(r.code, 0, r.stderr);
+  const out = join(dir, 'out');
+  const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { scenarios: { name: string }[]; settings?: unknown };
+  const grid = naturalGrid().map((s) => s.name);
+  assert.deepEqual(results.scenarios.map((s) => s.name).sort(), grid.slice().sort());
+
+  // Translations: 6 languages × 12 distinct English questions, cached; prompts carry the suffix.
+  const cache = JSON.parse(readFileSync(join(out, 'translations.json'), 'utf8')) as Record<string, Record<string, string>>;
+  assert.deepEqual(Object.keys(cache).sort(), ['Arabic', 'Chinese', 'German', 'Greek', 'Hindi', 'Korean']);
+  for (const lang of Object.keys(cache)) assert.equal(Object.keys(cache[lang]).length, 12, lang);
+  const german = lines(join(out, 'data', 'llava_bench_in_the_wild_hard_German', 'samples.jsonl'));
+  // The hard half, in the index list's order, translated, with the paper's suffix.
+  assert.deepEqual(german.map((s) => s.id), ['1', '5', '3']);
+  assert.deepEqual(german.map((s) => s.question), [1, 5, 3].map((q) => `GERMAN: Question ${q} (wild): what is shown? Please answer in English.`));
+  assert.deepEqual(lines(join(out, 'data', 'llava_bench_in_the_wild_easy_English', 'samples.jsonl')).map((s) => s.id), ['4', '0', '2']);
+  assert.equal(lines(join(out, 'data', 'llava_bench_in_the_wild_normal_Korean', 'samples.jsonl')).length, 6);
+
+  // Answer files are in data set order (LLaVA's scripts pair lines).
+  assert.deepEqual(lines(join(out, 'responses', 'llava_bench_in_the_wild_easy_Hindi.jsonl')).map((a) => a.question_id), [4, 0, 2]);
+  assert.deepEqual(lines(join(out, 'responses', 'llava_bench_coco_Arabic.jsonl')).map((a) => a.question_id), [0, 1, 2, 3, 4, 5]);
+
+  // The judge ran LLaVA's protocol with the given rules: COCO rule keys for COCO sets, llava_bench_ ones for in-the-wild.
+  const judged = server.requests.filter((q) => q.body.model === 'judge-test');
+  // 7 × (6 COCO + 6 in-the-wild) distinct requests: easy and hard repeat normal's, served by the response cache.
+  assert.equal(judged.length, 7 * (6 + 6));
+  for (const q of judged) {
+    assert.equal((q.body.messages[0] as { content: string }).content, SYSTEM);
+    assert.equal(q.body.temperature, 0.2);
+    assert.equal(q.body.max_tokens, 1024);
+    const user = userText(q.body);
+    const coco = user.includes('(coco)');
+    assert.match(user, coco ? /\n\n\[System\]\nCOCO (conv|detail|complex) rule\.\n\n$/ : /\n\n\[System\]\nWILD (conv|detail|complex) rule\.\n\n$/);
+  }
+  const reviews = lines(join(out, 'reviews', 'llava_bench_coco_Greek.jsonl'));
+  assert.deepEqual(reviews.map((x) => x.question_id), [0, 1, 2, 3, 4, 5]);
+  assert.ok(reviews.every((x) => typeof x.protocol === 'string' && (x.protocol as string).startsWith('llava-rules@')));
+});
