@@ -1,9 +1,9 @@
 /**
  * The HTML report renderer, loaded on demand (plots pull in Observable Plot and linkedom).
  */
-import type { RunResults } from '../report/run-results.js';
+import type { RenderReport } from '../report/run-results.js';
 
-export async function reportRenderer(): Promise<(results: RunResults) => string> {
+export async function reportRenderer(): Promise<RenderReport> {
   const { renderReportHtml } = await import('../report/html.js');
   return renderReportHtml;
 }

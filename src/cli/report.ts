@@ -6,6 +6,7 @@
  * DIR (report/export.ts), and the page links them. Prints the paths written.
  */
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { printJson, runAction } from './run-action.js';
 import { readResultsFile } from '../pipeline/results-import.js';
@@ -33,7 +34,10 @@ export function register(program: Command): void {
           const rel = relative(dirname(out), dir).split(sep).join('/');
           exportPrefix = rel === '' ? '' : `${rel}/`;
         }
-        writeReportHtml(out, results, { exportPrefix });
+        // A study's results sit in its run folder: the run store gives "why it hurts".
+        const runDir = dirname(resolve(file));
+        const hurts = results.run.source === 'run' && existsSync(join(runDir, 'run.sqlite')) ? await (await import('../pipeline/why-it-hurts.js')).whyItHurts(results, runDir) : null;
+        writeReportHtml(out, results, { exportPrefix, whyItHurts: hurts });
         if (opts.json) printJson({ report: out, scenarios: results.scenarios.length, simulated: results.run.simulated, exported: exported.map((f) => f.path) });
         else process.stdout.write(`${[out, ...exported.map((f) => f.path)].join('\n')}\n`);
       }),

@@ -17,7 +17,7 @@ import { readImageBytes } from '../data/load.js';
 import { spearman } from '../core/stats.js';
 import { validateRunConfig } from '../pipeline/config.js';
 import { runStudy, type RunOutcome } from '../pipeline/run.js';
-import type { RunResults } from '../report/run-results.js';
+import type { RenderReport, RunResults } from '../report/run-results.js';
 import { demoBenchmark, type SceneQuestion } from './scenes.js';
 import { SimulatedEndpoint, type SimulatedKey } from './simulated-endpoint.js';
 import { createHash } from 'node:crypto';
@@ -31,7 +31,7 @@ export interface DemoOptions {
   readonly scenes?: number;
   readonly seed?: number;
   readonly log?: (line: string) => void;
-  readonly renderReport?: (results: RunResults) => string;
+  readonly renderReport?: RenderReport;
   /** Bootstrap replicates and permutations (default 100 each). */
   readonly resamples?: number;
   readonly epochs?: number;

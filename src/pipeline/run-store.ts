@@ -57,18 +57,47 @@ export function fingerprint(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(canonical(value))).digest('hex').slice(0, 32);
 }
 
+/** A sample of a run with its model answer and judge scores (null where that stage did not run). */
+export interface StoredSample {
+  readonly scenario: string;
+  readonly id: string;
+  readonly question: string;
+  readonly reference: string | null;
+  readonly category: string | null;
+  readonly image: string;
+  readonly answer: string | null;
+  readonly referenceScore: number | null;
+  readonly modelScore: number | null;
+}
+
 export class RunStore {
   private readonly db: Database.Database;
 
-  constructor(readonly path: string) {
+  /** `readOnly`: open an existing store without creating or changing anything (report, serve). */
+  constructor(readonly path: string, opts: { readonly readOnly?: boolean } = {}) {
     try {
-      this.db = new Database(path);
+      this.db = new Database(path, opts.readOnly ? { readonly: true, fileMustExist: true } : {});
     } catch (e) {
       throw new RunError(`${path}: cannot open the run store (${(e as Error).message})`);
     }
+    if (opts.readOnly) return;
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
+  }
+
+  /** Every sample with its model answer and judge scores, by scenario then sample id. */
+  samples(): StoredSample[] {
+    return this.db
+      .prepare(
+        `SELECT s.scenario, s.sample_id AS id, s.question, s.reference, s.category, s.image, r.text AS answer,
+                v.reference_score AS referenceScore, v.model_score AS modelScore
+         FROM samples s
+         LEFT JOIN responses r ON r.scenario = s.scenario AND r.sample_id = s.sample_id AND r.role = 'model'
+         LEFT JOIN reviews v ON v.scenario = s.scenario AND v.sample_id = s.sample_id
+         ORDER BY s.scenario, s.sample_id`,
+      )
+      .all() as StoredSample[];
   }
 
   close(): void {

@@ -20,6 +20,7 @@ import { ResponseCache } from '../llm/cache.js';
 import { collectResponses } from '../llm/infer.js';
 import { judgeAnswers } from '../llm/judge.js';
 import { readReviewFile, summarizeReviews } from '../llm/summary.js';
+import { readJsonl } from '../llm/jsonl-log.js';
 import { embedDataset } from '../encode/embed-dataset.js';
 import { EmbeddingCache } from '../encode/cache.js';
 import { loadEncoder, type EncoderChoice } from '../encode/embed.js';
@@ -45,7 +46,8 @@ import { embedQueries } from '../encode/embed.js';
 import { wildByDistance, wildFromIndex, wildWithoutHalves } from '../shift/wild.js';
 import type { WildSource } from '../shift/generate.js';
 import { CachedTranslator, chatTranslator } from '../shift/translate.js';
-import type { ExampleResponse, RunResults } from '../report/run-results.js';
+import type { ExampleResponse, RenderReport, RunResults } from '../report/run-results.js';
+import { whyItHurts } from './why-it-hurts.js';
 import { VERSION } from '../version.js';
 
 export interface RunHooks {
@@ -60,7 +62,7 @@ export interface RunHooks {
   readonly simulated?: boolean;
   readonly notes?: readonly string[];
   /** Writes report.html from the results (the report module). */
-  readonly renderReport?: (results: RunResults) => string;
+  readonly renderReport?: RenderReport;
   /** Chat clients for endpoints (tests and the demo may inject their own). */
   readonly clientFor?: (endpoint: EndpointConfig) => ChatClient;
 }
@@ -303,7 +305,9 @@ export async function runStudy(config: ResolvedRunConfig, hooks: RunHooks = {}):
             }
             const file = readReviewFile(outPath);
             store.complete('judge', s.name, fp, outPath, { reviews: file.reviews.length, unparsable: summary.unparsable });
-            store.putReviews(s.name, file.reviews.map((r, i) => ({ id: String((r as { question_id?: unknown }).question_id ?? i), category: r.category, tuple: r.tuple })));
+            // readReviewFile keeps the scores in file order; the sample ids come from the same lines.
+            const raw = readJsonl(outPath).values as { question_id?: unknown }[];
+            store.putReviews(s.name, file.reviews.map((r, i) => ({ id: String(raw[i]?.question_id ?? i), category: r.category, tuple: r.tuple })));
             bar.tick(n - seen);
             ran.push(`judge ${s.name}`);
           } else {
@@ -413,7 +417,7 @@ export async function runStudy(config: ResolvedRunConfig, hooks: RunHooks = {}):
       let reportPath: string | null = null;
       if (config.report.html && hooks.renderReport) {
         reportPath = join(out, 'report.html');
-        writeFileAtomic(reportPath, hooks.renderReport(results));
+        writeFileAtomic(reportPath, hooks.renderReport(results, { whyItHurts: await whyItHurts(results, out) }));
         ran.push('report');
       }
       return { outDir: out, resultsPath, reportPath, results, skipped, ran };

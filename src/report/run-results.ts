@@ -99,3 +99,33 @@ export interface RunResults {
   /** A few responses to show in the report (model text: always escaped when rendered). */
   readonly examples: readonly ExampleResponse[];
 }
+
+/** One sample of "why it hurts": the same question in the ID set and under a shift. */
+export interface HurtSample {
+  readonly id: string;
+  /** Positive: worse under the shift (judge points, or the sample's contribution to EMID). */
+  readonly drop: number;
+  readonly category: string | null;
+  readonly reference: string | null;
+  readonly inDistribution: HurtSide;
+  readonly shifted: HurtSide;
+}
+
+export interface HurtSide {
+  readonly question: string;
+  readonly answer: string | null;
+  /** data: URI of a JPEG thumbnail, or null when the image could not be read. */
+  readonly thumbnail: string | null;
+  readonly referenceScore: number | null;
+  readonly modelScore: number | null;
+  readonly review: string | null;
+}
+
+/** Per OOD scenario, the samples with the largest drop. */
+export interface WhyItHurts {
+  readonly kind: 'judge' | 'emid-contribution';
+  readonly scenarios: readonly { readonly scenario: string; readonly samples: readonly HurtSample[] }[];
+}
+
+/** Renders the report page of results (html.ts renderReportHtml; loaded on demand by the CLI). */
+export type RenderReport = (results: RunResults, options?: { readonly whyItHurts?: WhyItHurts | null }) => string;
