@@ -61,6 +61,20 @@ def png16(colour_type, channels):
     return b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', W, H, 16, colour_type, 0, 0, 0)) + chunk(b'IDAT', zlib.compress(rows)) + chunk(b'IEND', b'')
 
 
+def strip_adobe(jpg):
+    """The same JPEG without its APP14 'Adobe' segment."""
+    out, p = bytearray(jpg[:2]), 2
+    while p < len(jpg):
+        marker, length = jpg[p + 1], struct.unpack('>H', jpg[p + 2:p + 4])[0]
+        if marker == 0xDA:
+            out += jpg[p:]
+            break
+        if not (marker == 0xEE and jpg[p + 4:p + 9] == b'Adobe'):
+            out += jpg[p:p + 2 + length]
+        p += 2 + length
+    return bytes(out)
+
+
 def build():
     rgb = gradient_rgb()
     files = {}
@@ -94,6 +108,10 @@ def build():
     c, m, y, k = cmyk.split(); k = alpha_band().point(lambda v: v // 2)
     cmyk = Image.merge('CMYK', (c, m, y, k))
     save('cmyk-adobe.jpg', cmyk, format='JPEG', quality=95)  # libjpeg writes an Adobe marker: inverted CMYK
+    files['cmyk-plain.jpg'] = strip_adobe(files['cmyk-adobe.jpg'])  # no Adobe marker: CMYK read as stored
+    g16 = Image.new('I;16', (W, H))
+    g16.putdata([(x * 2851 + y * 977) % 65536 for y in range(H) for x in range(W)])
+    save('grey16.tif', g16, format='TIFF')
     exif = Image.Exif(); exif[0x0112] = 6
     save('orient6.jpg', rgb, format='JPEG', quality=90, exif=exif.tobytes())
     save('palette.gif', pal, format='GIF')
