@@ -149,6 +149,22 @@ function fillTransparent(src: Uint8Array, rgb: readonly number[]): Uint8Array {
   return out;
 }
 
+/** Decoded pixel count from the header alone (0 when the bytes are not a readable image: decoding will say why). */
+export async function imagePixels(bytes: Uint8Array, label: string): Promise<number> {
+  const format = sniffImageFormat(bytes);
+  try {
+    if (format === 'bmp') {
+      const h = bmpHeader(bytes, label);
+      return h.width * h.height;
+    }
+    if (!format) return 0;
+    const m = await sharp(bytes, { limitInputPixels: false }).metadata();
+    return (m.width ?? 0) * (m.height ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
 /** PIL's cmyk2rgb: nk = 255 − k, v = clip(nk − MULDIV255(c, nk)) with MULDIV255 its rounded a·b/255. */
 function cmykToRgb(src: Uint8Array, channels: number): Uint8Array {
   const n = src.length / channels;

@@ -12,7 +12,7 @@ import type { ImageCorruption } from '../data/scenarios.js';
 import { InputError, RunError } from '../errors.js';
 import { FrostTextures, type FrostSpec } from './frost.js';
 import { corruptImage } from './image.js';
-import { decodeImage, toFloatImage } from '../io/image.js';
+import { decodeImage, imagePixels, toFloatImage } from '../io/image.js';
 import { encodeImage, outputFormat } from './pixels.js';
 import { Rng } from '../core/random.js';
 
@@ -52,6 +52,32 @@ export function inProcessCorrupter(frost: FrostTextures): Corrupter {
 /** The default number of worker threads: the cores available, at most 4. */
 export function defaultWorkerCount(): number {
   return Math.min(4, availableParallelism());
+}
+
+/**
+ * Holds jobs back so the images being corrupted at once total at most `budget` pixels (an image
+ * over it runs alone): with workers, peak memory stays near that of one image at the cap
+ * (~33 bytes per pixel measured for contrast: floats, copies and the codec's buffers).
+ */
+export function pixelBudget(inner: Corrupter, budget: number): Corrupter {
+  let inUse = 0;
+  let waiting: (() => void)[] = [];
+  return {
+    async corrupt(job) {
+      const px = await imagePixels(job.bytes, job.where);
+      while (inUse > 0 && inUse + px > budget) await new Promise<void>((r) => waiting.push(r));
+      inUse += px;
+      try {
+        return await inner.corrupt(job);
+      } finally {
+        inUse -= px;
+        const wake = waiting;
+        waiting = [];
+        for (const r of wake) r();
+      }
+    },
+    close: () => inner.close(),
+  };
 }
 
 interface Pending {

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { writeDatasetDir, type DatasetManifest } from '../data/dataset-dir.js';
-import { imageExtension } from '../io/image-format.js';
+import { DEFAULT_MAX_IMAGE_PIXELS, imageExtension } from '../io/image-format.js';
 import { imageLabel, readImageBytes } from '../data/load.js';
 import type { Sample } from '../data/sample.js';
 import type { Scenario } from '../data/scenarios.js';
@@ -26,7 +26,7 @@ import { VERSION } from '../version.js';
  * its own sfc32, which changed the shifted bytes for the same seed.
  */
 export const SHIFT_RECIPE = 2;
-import { defaultWorkerCount, inProcessCorrupter, workerCorrupter, type Corrupter } from './corrupter.js';
+import { defaultWorkerCount, inProcessCorrupter, pixelBudget, workerCorrupter, type Corrupter } from './corrupter.js';
 import { FrostTextures } from './frost.js';
 import { IMAGENET_C_PARAMS } from './image.js';
 import { Rng } from '../core/random.js';
@@ -154,7 +154,8 @@ export async function generateShifts(opts: GenerateOptions): Promise<GenerateRes
   const workers = opts.workers ?? defaultWorkerCount();
   mkdirSync(opts.outDir, { recursive: true });
   const needsImages = opts.scenarios.some((s) => s.image);
-  const corrupter: Corrupter = workers > 0 && needsImages ? workerCorrupter(workers, frost.spec) : inProcessCorrupter(frost);
+  const threads = workers > 0 && needsImages ? workerCorrupter(workers, frost.spec) : inProcessCorrupter(frost);
+  const corrupter: Corrupter = pixelBudget(threads, opts.maxImagePixels ?? DEFAULT_MAX_IMAGE_PIXELS);
   try {
     return await generate(opts, frost, quality, corrupter, Math.max(2, 2 * workers), log);
   } finally {
