@@ -59,12 +59,12 @@ export function defaultWorkerCount(): number {
  * over it runs alone): with workers, peak memory stays near that of one image at the cap
  * (~33 bytes per pixel measured for contrast: floats, copies and the codec's buffers).
  */
-export function pixelBudget(inner: Corrupter, budget: number): Corrupter {
+export function pixelBudget(inner: Corrupter, budget: number, measure: (job: CorruptJob) => Promise<number> = (job) => imagePixels(job.bytes, job.where)): Corrupter {
   let inUse = 0;
   let waiting: (() => void)[] = [];
   return {
     async corrupt(job) {
-      const px = await imagePixels(job.bytes, job.where);
+      const px = await measure(job);
       while (inUse > 0 && inUse + px > budget) await new Promise<void>((r) => waiting.push(r));
       inUse += px;
       try {

@@ -27,7 +27,7 @@ const settle = () => new Promise((r) => setImmediate(r));
 
 async function drive(budget: number, jobs: number): Promise<number[]> {
   const g = gated();
-  const c = pixelBudget(g.inner, budget);
+  const c = pixelBudget(g.inner, budget, async () => 391); // a fixed size: only microtasks, so settling is deterministic
   const all = Promise.all(Array.from({ length: jobs }, () => c.corrupt(job(png))));
   const seen: number[] = [];
   for (let k = 0; k < jobs; k++) {
@@ -39,6 +39,20 @@ async function drive(budget: number, jobs: number): Promise<number[]> {
   assert.ok(g.peak() <= Math.max(1, Math.floor(budget / 391)), `peak ${g.peak()} jobs for a budget of ${budget} px`);
   return seen;
 }
+
+test('the budget measures a job from its image header', async () => {
+  const g = gated();
+  const c = pixelBudget(g.inner, 391);
+  const both = Promise.all([c.corrupt(job(png)), c.corrupt(job(png))]);
+  while (g.running() === 0) await settle();
+  for (let i = 0; i < 50; i++) await settle();
+  assert.equal(g.running(), 1, 'two 391-pixel images do not fit a 391-pixel budget together');
+  g.release();
+  while (g.running() === 0) await settle();
+  g.release();
+  await both;
+  assert.equal(g.peak(), 1);
+});
 
 test('the pixel budget admits as many 391-pixel images at once as fit, and one over the budget alone', async () => {
   assert.deepEqual(await drive(800, 5), [2, 2, 2, 2, 1]);
