@@ -7,7 +7,7 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
@@ -16,6 +16,7 @@ import { tempDir } from '../helpers/tmp.js';
 import { runCliAsync } from '../helpers/cli.js';
 import { startFakeServer, userText, type Reply, type SeenRequest } from '../llm/fake-server.js';
 import { writeLlavaSet } from '../llm/helpers.js';
+import { jpeg, writeHfParquet } from '../helpers/parquet.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/paper-natural.yaml', import.meta.url));
 const SYSTEM = 'Test reviewer system line.';
@@ -94,4 +95,55 @@ test('run reproduces the natural grid from examples/paper-natural.yaml against l
   const reviews = lines(join(out, 'reviews', 'llava_bench_coco_Greek.jsonl'));
   assert.deepEqual(reviews.map((x) => x.question_id), [0, 1, 2, 3, 4, 5]);
   assert.ok(reviews.every((x) => typeof x.protocol === 'string' && (x.protocol as string).startsWith('llava-rules@')));
+});
+
+test('run reads the authors\' parquet export (one split per scenario, mapped by name) instead of generating; the in-the-wild halves by embedding distance', async () => {
+  const dir = tempDir();
+  const hf = join(dir, 'hf', 'data');
+  mkdirSync(hf, { recursive: true });
+  for (const [k, split] of ['llava_bench_coco', 'llava_bench_coco_sr_4', 'llava_bench_coco_frost_1'].entries()) {
+    const rows = await Promise.all([0, 1, 2, 3].map(async (i) => ({ bytes: await jpeg(8, 8, 10 * k + i), path: `${i}.jpg`, question: `${split} question ${i}?`, ref: `Reference ${i}.` })));
+    await writeHfParquet(join(hf, `${split}-00000-of-00001.parquet`), rows);
+  }
+  await writeLlavaSet(join(dir, 'wild'), false, 6, ' (wild)');
+  const base = {
+    name: 'parquet study', out: 'out',
+    model: { name: 'llava-test', base_url: server.url },
+    encoders: { kind: 'builtin' }, estimator: { train: { epochs: 2, batch_size: 4 } },
+    analysis: { bootstrap: 0, permutations: 0 }, report: { html: false },
+  };
+  const cfg = join(dir, 'run.yaml');
+  writeFileSync(cfg, stringify({
+    ...base,
+    data: {
+      parquet: 'hf', id_name: 'llava_bench_coco', scenarios: { names: ['llava_bench_coco_sr_4', 'llava_bench_coco_frost_1'] },
+      ood: { llava_bench_in_the_wild_normal: 'wild' },
+    },
+  }));
+  const r = await runCliAsync(['run', cfg], { timeoutMs: 300_000 });
+  assert.equal(r.code, 0, r.stderr);
+  const out = join(dir, 'out');
+  assert.deepEqual(readdirSync(join(out, 'data')), [], 'nothing generated');
+  for (const split of ['llava_bench_coco', 'llava_bench_coco_sr_4', 'llava_bench_coco_frost_1']) {
+    assert.deepEqual(lines(join(out, 'responses', `${split}.jsonl`)).map((a) => a.prompt), [0, 1, 2, 3].map((i) => `${split} question ${i}?`));
+  }
+
+  // Easy/hard by the cosine distance of x = (z_v + z_t)/2 to the ID set (built-in encoders).
+  const cfg2 = join(dir, 'run2.yaml');
+  writeFileSync(cfg2, stringify({
+    ...base, out: 'out2',
+    data: {
+      id: { parquet: 'hf', split: 'llava_bench_coco' }, scenarios: { names: ['llava_bench_in_the_wild_easy', 'llava_bench_in_the_wild_hard'] },
+      wild: 'wild', wild_split: { distance: 'centroid' },
+    },
+  }));
+  const r2 = await runCliAsync(['run', cfg2], { timeoutMs: 300_000 });
+  assert.equal(r2.code, 0, r2.stderr);
+  const easy = lines(join(dir, 'out2', 'data', 'llava_bench_in_the_wild_easy', 'samples.jsonl')).map((s) => s.id as string);
+  const hard = lines(join(dir, 'out2', 'data', 'llava_bench_in_the_wild_hard', 'samples.jsonl')).map((s) => s.id as string);
+  assert.equal(easy.length, 3);
+  assert.deepEqual([...easy, ...hard].sort(), ['0', '1', '2', '3', '4', '5']);
+  const manifest = JSON.parse(readFileSync(join(dir, 'out2', 'data', 'llava_bench_in_the_wild_easy', 'manifest.json'), 'utf8')) as { source: { split_rule: { method: string; reference: string } } };
+  assert.match(manifest.source.split_rule.method, /cosine distance/);
+  assert.equal(manifest.source.split_rule.reference, 'centroid');
 });
