@@ -15,7 +15,7 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ChatClient } from '../../src/llm/client.js';
 import { judgeAnswers, type ReviewRecord } from '../../src/llm/judge.js';
@@ -28,6 +28,7 @@ import { readAnswerFile, type ResponseRecord } from '../../src/data/responses.js
 import { readReviewFile, summarizeReviews } from '../../src/llm/summary.js';
 import { InputError } from '../../src/errors.js';
 import { tempDir } from '../helpers/tmp.js';
+import { runCliAsync } from '../helpers/cli.js';
 import { startFakeServer, type Reply, type SeenRequest } from './fake-server.js';
 import { writeLlavaSet } from './helpers.js';
 
@@ -175,4 +176,39 @@ test('the project protocol is the default and is named; protocol files and LLaVA
   assert.throws(() => protocolMessages(p, { question: 'Q', category: 'conv', answer1: 'A', answer2: 'B' }, 'coco'), /needs the image context/);
   writeFileSync(file, JSON.stringify({ name: 'n', system: 'S', rules: { a: { role: 'r', prompt: 'p' } }, max_tokens: 0 }));
   assert.throws(() => readProtocolFile(file), /field "max_tokens" must be a positive integer/);
+});
+
+test('CLI: judge --rules FILE --system-prompt TEXT, and --protocol llava-bench from the models cache, send LLaVA\'s requests', async () => {
+  const dir = tempDir();
+  const { answers } = await writeLlavaSet(dir, false, 4);
+  const rulesPath = join(dir, 'rule.json');
+  writeFileSync(rulesPath, JSON.stringify(RULES));
+  const expected = llavaBodies(dir, false, answers, 'gpt-4-0314').sort();
+  const common = ['judge', '--dataset', dir, '--answers', answers, '--judge-model', 'gpt-4-0314', '--base-url', server.url, '--json'];
+  let first = server.requests.length;
+  const r = await runCliAsync([...common, '--out', join(dir, 'a.jsonl'), '--rules', rulesPath, '--system-prompt', SYSTEM]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(server.requests.slice(first).map((q) => q.raw).sort(), expected);
+  assert.match((JSON.parse(r.stdout) as { protocol: string }).protocol, /^llava-rules@/);
+
+  // The pulled artefacts' places in the models cache, filled by hand with test-made files.
+  const cache = join(dir, 'cache');
+  const root = join(cache, 'models', 'haotian-liu', 'LLaVA', 'llava', 'eval');
+  mkdirSync(join(root, 'table'), { recursive: true });
+  writeFileSync(join(root, 'table', 'rule.json'), JSON.stringify(RULES));
+  writeFileSync(join(root, 'eval_gpt_review_bench.py'), `messages=[{\n    'role': 'system',\n    'content': '${SYSTEM}'\n}, {`);
+  first = server.requests.length;
+  const p = await runCliAsync([...common, '--out', join(dir, 'b.jsonl'), '--protocol', 'llava-bench'], { env: { MLLMSHIFT_CACHE_DIR: cache } });
+  assert.equal(p.code, 0, p.stderr);
+  assert.deepEqual(server.requests.slice(first).map((q) => q.raw).sort(), expected);
+  assert.equal((JSON.parse(p.stdout) as { protocol: string }).protocol, 'llava-bench');
+  const s = await runCliAsync(['judge', 'summarize', join(dir, 'b.jsonl'), '--resamples', '0']);
+  assert.match(s.stdout, /^judge protocol: llava-bench$/m);
+
+  const missing = await runCliAsync([...common, '--out', join(dir, 'c.jsonl'), '--protocol', 'llava-bench'], { env: { MLLMSHIFT_CACHE_DIR: join(dir, 'empty') } });
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /models pull --only llava-rules/);
+  const noSystem = await runCliAsync([...common, '--out', join(dir, 'd.jsonl'), '--rules', rulesPath]);
+  assert.equal(noSystem.code, 2);
+  assert.match(noSystem.stderr, /--rules needs --system-prompt/);
 });
