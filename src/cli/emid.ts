@@ -54,14 +54,17 @@ export function register(program: Command): void {
         const oods = loadSets(oodWithoutId(opts.id, opts.ood, (line) => process.stderr.write(`${line}\n`)), ckpt, seen);
         const pool = new EntropyPool();
         let analysis;
+        let uncertainty = null;
         try {
-          analysis = await analyseEmid(id, oods, ckpt.network, { ...bound, seed, moments: await clubMomentsFn(ckpt.network), gemm: await gemmBackend(), entropy: pool.entropy });
+          const moments = await clubMomentsFn(ckpt.network);
+          const gemm = await gemmBackend();
+          analysis = await analyseEmid(id, oods, ckpt.network, { ...bound, seed, moments, gemm, entropy: pool.entropy });
+          if (bootstrap > 0 || permutations > 0) {
+            uncertainty = await emidUncertainty(id, oods, ckpt.network, { ...bound, bootstrap, permutations, seed, moments, gemm, runner: pool, progress: true });
+          }
         } finally {
           await pool.close();
         }
-        const uncertainty = bootstrap > 0 || permutations > 0
-          ? await emidUncertainty(id, oods, ckpt.network, { ...bound, bootstrap, permutations, seed, moments: await clubMomentsFn(ckpt.network) })
-          : null;
         const unit = ckpt.network.boundedLogvar ? 'score' : 'nats';
         const json = uncertainty ? emidUncertaintyJson(emidResultsJson(analysis, ckpt.path, unit), uncertainty) : emidResultsJson(analysis, ckpt.path, unit);
         if (opts.json) {

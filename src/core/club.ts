@@ -66,60 +66,116 @@ export function halfPrecisions(moments: ClubMoments): Float64Array {
 }
 
 /**
- * (E7) CLUB(x, y) = mean_i Σ_d [ −(μ_id − y_id)² + mean_j (y_jd − μ_id)² ] / (2·exp(lv_id)).
- * The inner mean over j expands to  m2_d − 2·μ_id·ȳ_d + μ_id², with ȳ_d = mean_j y_jd and
- * m2_d = mean_j y_jd², so the estimate is O(n·d) in time and memory (never the n×n×d tensor).
- * `precisions` (from halfPrecisions) may be passed to share the exponentials between calls.
- * With row `weights` (non-negative; the Bayesian bootstrap's) both means are weighted means,
- * w̃ = w/Σw; all weights 1 is the plain estimate.
+ * The per-row parts of E7 that do not depend on row weights, computed once so that every
+ * bootstrap or permutation replicate costs four weighted column sums (see clubFromRowTerms):
+ * c_i = Σ_d π_id·(μ_id² − (μ_id − y_id)²), π = 1/(2·exp(lv)) and μ·π.
  */
-export function clubFromMoments(moments: ClubMoments, y: Matrix, precisions: Float64Array = halfPrecisions(moments), weights?: ArrayLike<number>): number {
+export interface ClubRowTerms {
+  readonly n: number;
+  readonly d: number;
+  readonly c: Float64Array;
+  /** π [n, d] (the half precisions) and μ·π [n, d]. */
+  readonly precisions: Float64Array;
+  readonly muPrecisions: Float64Array;
+  readonly y: FloatArray;
+}
+
+export function clubRowTerms(moments: ClubMoments, y: Matrix, precisions: Float64Array = halfPrecisions(moments), muPrecisions?: Float64Array): ClubRowTerms {
   const { mu } = moments;
   const n = y.rows;
   const d = y.cols;
   if (mu.rows !== n || mu.cols !== d) {
     throw new RangeError(`clubFromMoments: y is [${n}, ${d}] but μ is [${mu.rows}, ${mu.cols}]`);
   }
-  if (weights && weights.length !== n) throw new RangeError(`clubFromMoments: ${weights.length} weights for ${n} rows`);
-  let totalWeight = n;
-  if (weights) {
-    totalWeight = 0;
-    for (let i = 0; i < n; i++) totalWeight += weights[i];
-  }
-  const yd = y.data;
-  const mean = new Float64Array(d);
-  const meanSq = new Float64Array(d);
-  for (let j = 0; j < n; j++) {
-    const wj = weights ? weights[j] : 1;
-    if (wj === 0) continue;
-    const o = j * d;
-    for (let t = 0; t < d; t++) {
-      const v = yd[o + t];
-      mean[t] += wj * v;
-      meanSq[t] += wj * v * v;
-    }
-  }
-  for (let t = 0; t < d; t++) {
-    mean[t] /= totalWeight;
-    meanSq[t] /= totalWeight;
-  }
-  let total = 0;
   const md = mu.data;
+  const yd = y.data;
+  let mp = muPrecisions;
+  if (!mp) {
+    mp = new Float64Array(n * d);
+    for (let k = 0; k < mp.length; k++) mp[k] = md[k] * precisions[k];
+  }
+  const c = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const wi = weights ? weights[i] : 1;
-    if (wi === 0) continue;
     const o = i * d;
     let s = 0;
     for (let t = 0; t < d; t++) {
       const m = md[o + t];
       const diff = m - yd[o + t];
-      const positive = -diff * diff;
-      const negative = meanSq[t] - 2 * m * mean[t] + m * m;
-      s += (positive + negative) * precisions[o + t];
+      s += (m * m - diff * diff) * precisions[o + t];
     }
-    total += wi * s;
+    c[i] = s;
   }
-  return total / totalWeight;
+  return { n, d, c, precisions, muPrecisions: mp, y: yd };
+}
+
+/**
+ * (E7) CLUB(x, y) = mean_i Σ_d [ −(μ_id − y_id)² + mean_j (y_jd − μ_id)² ] / (2·exp(lv_id)).
+ * Expanding the inner mean (ȳ_d = mean_j y_jd, m2_d = mean_j y_jd²) gives
+ *   mean_i c_i + Σ_d [ m2_d·mean_i π_id − 2·ȳ_d·mean_i μ_id π_id ],
+ * O(n·d) in time and memory (never the n×n×d tensor). With row `weights` (non-negative; the
+ * Bayesian bootstrap's, or a permutation's 0/1 membership) every mean is a weighted mean,
+ * w̃ = w/Σw, and rows of weight 0 cost nothing; all weights 1 is the plain estimate.
+ */
+export function clubFromRowTerms(terms: ClubRowTerms, weights?: ArrayLike<number>): number {
+  return clubFromSums(clubSums(terms, weights));
+}
+
+/** The weighted sums E7 needs: Σw, Σ w_i c_i and the column sums Σ w·y, Σ w·y², Σ w·π, Σ w·μπ. */
+export interface ClubSums {
+  readonly total: number;
+  readonly rows: number;
+  readonly sumY: Float64Array;
+  readonly sumY2: Float64Array;
+  readonly sumP: Float64Array;
+  readonly sumMP: Float64Array;
+}
+
+export function clubSums(terms: ClubRowTerms, weights?: ArrayLike<number>): ClubSums {
+  const { n, d, c, precisions, muPrecisions, y } = terms;
+  if (weights && weights.length !== n) throw new RangeError(`clubFromMoments: ${weights.length} weights for ${n} rows`);
+  const sumY = new Float64Array(d);
+  const sumY2 = new Float64Array(d);
+  const sumP = new Float64Array(d);
+  const sumMP = new Float64Array(d);
+  let total = 0;
+  let rows = 0;
+  for (let i = 0; i < n; i++) {
+    const w = weights ? weights[i] : 1;
+    if (w === 0) continue;
+    total += w;
+    rows += w * c[i];
+    const o = i * d;
+    for (let t = 0; t < d; t++) {
+      const v = y[o + t];
+      const wv = w * v;
+      sumY[t] += wv;
+      sumY2[t] += wv * v;
+      sumP[t] += w * precisions[o + t];
+      sumMP[t] += w * muPrecisions[o + t];
+    }
+  }
+  return { total, rows, sumY, sumY2, sumP, sumMP };
+}
+
+/** Sums over the complement: all rows' sums minus a subset's (a permutation's other set). */
+export function clubSumsComplement(all: ClubSums, part: ClubSums): ClubSums {
+  const minus = (a: Float64Array, b: Float64Array): Float64Array => a.map((v, t) => v - b[t]);
+  return { total: all.total - part.total, rows: all.rows - part.rows, sumY: minus(all.sumY, part.sumY), sumY2: minus(all.sumY2, part.sumY2), sumP: minus(all.sumP, part.sumP), sumMP: minus(all.sumMP, part.sumMP) };
+}
+
+/** (E7) from the weighted sums: rows/W + Σ_d (Σwy²·Σwπ − 2·Σwy·Σwμπ)/W². */
+export function clubFromSums(s: ClubSums): number {
+  let cols = 0;
+  for (let t = 0; t < s.sumY.length; t++) cols += s.sumY2[t] * s.sumP[t] - 2 * s.sumY[t] * s.sumMP[t];
+  return s.rows / s.total + cols / (s.total * s.total);
+}
+
+/**
+ * (E7) CLUB from the network's moments on x and the targets y (see clubFromRowTerms).
+ * `precisions` (from halfPrecisions) may be passed to share the exponentials between calls.
+ */
+export function clubFromMoments(moments: ClubMoments, y: Matrix, precisions: Float64Array = halfPrecisions(moments), weights?: ArrayLike<number>): number {
+  return clubFromRowTerms(clubRowTerms(moments, y, precisions), weights);
 }
 
 /** (E7) CLUB(x, y) with the network run on x. */

@@ -12,13 +12,16 @@
  */
 import { dirichletWeights } from '../core/bootstrap-emi.js';
 import { percentileInterval, permutationPValue } from '../core/bootstrap.js';
-import { clubForward, clubFromMoments, halfPrecisions, type ClubMoments, type ClubNetwork } from '../core/club.js';
+import { clubForward, clubFromRowTerms, clubFromSums, clubRowTerms, clubSums, clubSumsComplement, halfPrecisions, type ClubMoments, type ClubNetwork, type ClubRowTerms } from '../core/club.js';
 import { emidUpperBound, queryEmbedding, type BoundForm } from '../core/emi.js';
-import { representationJsdPrepared, RepresentationSet, type JsdMixture } from '../core/jsd.js';
+import { jsdFromEntropies, representationJsdPrepared, RepresentationSet, type JsdMixture } from '../core/jsd.js';
 import { crossProducts } from '../core/linalg.js';
 import type { Matrix } from '../core/matrix.js';
 import { Rng } from '../core/random.js';
 import type { EmbeddingSet } from '../io/embedding-set.js';
+import { InThreadJsdRunner, type JsdJob, type JsdRunner } from '../accel/jsd-jobs.js';
+import { Progress } from '../encode/progress.js';
+import { jsGemmBackend, type GemmBackend } from '../accel/cross-products.js';
 import type { MomentsFn } from './estimate.js';
 
 export type Interval = readonly [number, number];
@@ -35,26 +38,43 @@ export interface UncertaintyOptions {
   readonly bound?: BoundForm;
   readonly entropyScaler?: number;
   readonly moments?: MomentsFn;
+  /** Where the JSD terms' eigenproblems run (default: this thread; an EntropyPool uses every core). */
+  readonly runner?: JsdRunner;
+  /** Gram and cross products of the JSD terms' sets (default: plain JS). */
+  readonly gemm?: GemmBackend;
+  /** A progress bar with ETA on stderr (default: off), labelled `progressLabel` (default "bootstrap"). */
+  readonly progress?: boolean;
+  readonly progressLabel?: string;
 }
+
+/** Bootstrap replicates whose entropy jobs are queued at once (bounds memory, keeps workers fed). */
+const REPLICATES_IN_FLIGHT = 3;
 
 interface Prepared {
   readonly set: EmbeddingSet;
   readonly moments: ClubMoments;
-  readonly precisions: Float64Array;
+  /** The weight-free parts of E7 for Ŷ and Y (computed once, reused by every replicate). */
+  readonly yHat: ClubRowTerms;
+  readonly y: ClubRowTerms;
   readonly n: number;
 }
 
+function prepareTerms(set: EmbeddingSet, m: ClubMoments, n: number): Prepared {
+  const precisions = halfPrecisions(m);
+  const yHat = clubRowTerms(m, set.yHat, precisions);
+  return { set, moments: m, yHat, y: clubRowTerms(m, set.y, precisions, yHat.muPrecisions), n };
+}
+
 async function prepare(set: EmbeddingSet, moments: MomentsFn): Promise<Prepared> {
-  const m = await moments(queryEmbedding(set.xv, set.xt));
-  return { set, moments: m, precisions: halfPrecisions(m), n: set.xv.rows };
+  return prepareTerms(set, await moments(queryEmbedding(set.xv, set.xt)), set.xv.rows);
 }
 
 /** (E2) EMI with row weights (E7). */
 function weightedEmi(p: Prepared, w: ArrayLike<number>): number {
-  return clubFromMoments(p.moments, p.set.yHat, p.precisions, w) - clubFromMoments(p.moments, p.set.y, p.precisions, w);
+  return clubFromRowTerms(p.yHat, w) - clubFromRowTerms(p.y, w);
 }
 
-/** A pair of sets prepared once for every replicate: normalised rows, Gram blocks, cross products. */
+/** A pair of sets prepared once for repeated weighted JSDs in this thread (the monitor's windows): normalised rows, Gram blocks, cross products. */
 export interface JsdPair {
   readonly a: RepresentationSet;
   readonly b: RepresentationSet;
@@ -69,6 +89,57 @@ export function jsdPair(a: Matrix, b: Matrix): JsdPair {
 
 export function pairJsd(p: JsdPair, weightsA: ArrayLike<number>, weightsB: ArrayLike<number>, mixture: JsdMixture): number {
   return representationJsdPrepared(p.a, p.b, { mixture, weightsA, weightsB, crossBA: p.crossBA });
+}
+
+/**
+ * The JSD terms' sets and cross products, registered once with the runner (every replicate
+ * reuses them: a replicate only reweights rows). Sets are keyed by object, so a matrix shared
+ * by several OOD sets is registered once.
+ */
+class JsdTerms {
+  private readonly sets = new Map<Matrix, { id: number; set: RepresentationSet }>();
+  private readonly crosses = new Map<string, number>();
+
+  private constructor(private readonly runner: JsdRunner, private readonly mixture: JsdMixture) {}
+
+  /** Registers the sets and, for pairs on the Gram route (n_A + n_B ≤ d), their cross products, from the GEMM backend. */
+  static async register(runner: JsdRunner, mixture: JsdMixture, gemm: GemmBackend, pairs: readonly (readonly [Matrix, Matrix])[]): Promise<JsdTerms> {
+    const t = new JsdTerms(runner, mixture);
+    for (const [a, b] of pairs) {
+      for (const m of [a, b]) {
+        if (t.sets.has(m)) continue;
+        const set = new RepresentationSet(m);
+        if (set.selfRoute === 'gram') set.useGram(await gemm.crossProducts(set.rows, set.rows));
+        t.sets.set(m, { id: runner.addSet(set), set });
+      }
+      const sa = t.sets.get(a)!;
+      const sb = t.sets.get(b)!;
+      const key = `${sa.id}|${sb.id}`;
+      if (t.crosses.has(key)) continue;
+      t.crosses.set(key, sa.set.n + sb.set.n <= sa.set.d ? runner.addCross(await gemm.crossProducts(sb.set.rows, sa.set.rows)) : -1);
+    }
+    return t;
+  }
+
+  private id(m: Matrix): number {
+    const e = this.sets.get(m);
+    if (!e) throw new Error('JsdTerms: set not registered');
+    return e.id;
+  }
+
+  /** S of the (weighted) set. */
+  self(m: Matrix, w: Float64Array): JsdJob {
+    return { kind: 'self', set: this.id(m), w };
+  }
+
+  /** S of the (weighted) mixture of A and B (a registered pair). */
+  mixtureOf(a: Matrix, b: Matrix, wA: Float64Array, wB: Float64Array): JsdJob {
+    const ia = this.id(a);
+    const ib = this.id(b);
+    const cross = this.crosses.get(`${ia}|${ib}`);
+    if (cross === undefined) throw new Error('JsdTerms: pair not registered');
+    return { kind: 'mixture', a: ia, b: ib, cross, mixture: this.mixture, wA, wB };
+  }
 }
 
 /** 95 % interval of EMI for each set (independent replicates per set). */
@@ -127,28 +198,49 @@ export async function emidUncertainty(id: EmbeddingSet, oods: readonly Embedding
   let idEmi: Interval | null = null;
   if (B > 0) {
     const rng = new Rng(seed);
-    const gP = jsdPair(id.yHat, id.y);
-    const grams = oods.map((s): [JsdPair, JsdPair, JsdPair] => [jsdPair(id.xv, s.xv), jsdPair(id.xt, s.xt), jsdPair(s.yHat, s.y)]);
+    const runner = options.runner ?? new InThreadJsdRunner();
+    const pairs = [[id.yHat, id.y] as const, ...oods.flatMap((s) => [[id.xv, s.xv], [id.xt, s.xt], [s.yHat, s.y]] as const)];
+    const terms = await JsdTerms.register(runner, mixture, options.gemm ?? jsGemmBackend, pairs);
     const k = oods.length;
     const idReps = new Float64Array(B);
     const reps = Array.from({ length: k }, () => ({ emi: new Float64Array(B), emid: new Float64Array(B), bound: new Float64Array(B), v: new Float64Array(B), t: new Float64Array(B), p: new Float64Array(B), q: new Float64Array(B) }));
+    const progress = new Progress(options.progressLabel ?? 'bootstrap', B, { enabled: options.progress ?? false, unit: 'replicates' });
+    // A few replicates in flight keep every worker busy while this thread draws the next
+    // weights and builds its jobs; values land by index, so the order of completion is irrelevant.
+    const inFlight = new Set<Promise<void>>();
     for (let b = 0; b < B; b++) {
       const wId = dirichletWeights(rng, pid.n);
       const emiId = weightedEmi(pid, wId);
       idReps[b] = emiId;
-      const jP = pairJsd(gP, wId, wId, mixture);
+      // (E10) Each term is S(mixture) − ½(S(A) + S(B)); the ID sets' own entropies are shared by every OOD set.
+      const jobs: JsdJob[] = [terms.self(id.xv, wId), terms.self(id.xt, wId), terms.mixtureOf(id.yHat, id.y, wId, wId), terms.self(id.yHat, wId), terms.self(id.y, wId)];
       po.forEach((p, o) => {
         const w = dirichletWeights(rng, p.n);
         const r = reps[o];
         r.emi[b] = weightedEmi(p, w);
         r.emid[b] = emiId - r.emi[b];
-        r.v[b] = pairJsd(grams[o][0], wId, w, mixture);
-        r.t[b] = pairJsd(grams[o][1], wId, w, mixture);
-        r.p[b] = jP;
-        r.q[b] = pairJsd(grams[o][2], w, w, mixture);
-        r.bound[b] = emidUpperBound({ visual: r.v[b], text: r.t[b], idOutput: jP, oodOutput: r.q[b] }, form, scaler);
+        const s = p.set;
+        jobs.push(terms.mixtureOf(id.xv, s.xv, wId, w), terms.self(s.xv, w), terms.mixtureOf(id.xt, s.xt, wId, w), terms.self(s.xt, w), terms.mixtureOf(s.yHat, s.y, w, w), terms.self(s.yHat, w), terms.self(s.y, w));
       });
+      const done = runner.run(jobs).then((e) => {
+        const jP = jsdFromEntropies(e[2], e[3], e[4]);
+        po.forEach((_, o) => {
+          const r = reps[o];
+          const x = 5 + 7 * o;
+          r.v[b] = jsdFromEntropies(e[x], e[0], e[x + 1]);
+          r.t[b] = jsdFromEntropies(e[x + 2], e[1], e[x + 3]);
+          r.p[b] = jP;
+          r.q[b] = jsdFromEntropies(e[x + 4], e[x + 5], e[x + 6]);
+          r.bound[b] = emidUpperBound({ visual: r.v[b], text: r.t[b], idOutput: jP, oodOutput: r.q[b] }, form, scaler);
+        });
+        progress.tick();
+      });
+      inFlight.add(done);
+      void done.then(() => inFlight.delete(done), () => undefined);
+      if (inFlight.size >= REPLICATES_IN_FLIGHT) await Promise.race(inFlight);
     }
+    await Promise.all(inFlight);
+    progress.finish();
     idEmi = percentileInterval(idReps);
     po.forEach((p, o) => {
       const r = reps[o];
@@ -184,24 +276,21 @@ function emidPermutations(a: Prepared, b: Prepared, P: number, rng: Rng): Float6
     data.set(y.data, a.n * d);
     return { rows: n, cols: d, data };
   };
-  const pooled: Prepared = {
-    set: { ...a.set, yHat: cat(a.set.yHat, b.set.yHat), y: cat(a.set.y, b.set.y) },
-    moments: { mu: cat(a.moments.mu, b.moments.mu), logvar: cat(a.moments.logvar, b.moments.logvar) },
-    precisions: cat({ rows: a.n, cols: d, data: a.precisions }, { rows: b.n, cols: d, data: b.precisions }).data,
-    n,
-  };
+  const pooled = prepareTerms({ ...a.set, yHat: cat(a.set.yHat, b.set.yHat), y: cat(a.set.y, b.set.y) }, { mu: cat(a.moments.mu, b.moments.mu), logvar: cat(a.moments.logvar, b.moments.logvar) }, n);
   const out = new Float64Array(P);
+  // Set B is the complement of set A, so its sums are the pooled sums minus A's.
+  const allHat = clubSums(pooled.yHat);
+  const allY = clubSums(pooled.y);
   const wA = new Float64Array(n);
-  const wB = new Float64Array(n);
   for (let k = 0; k < P; k++) {
     const perm = rng.permutation(n);
     wA.fill(0);
-    wB.fill(1);
-    for (let i = 0; i < a.n; i++) {
-      wA[perm[i]] = 1;
-      wB[perm[i]] = 0;
-    }
-    out[k] = weightedEmi(pooled, wA) - weightedEmi(pooled, wB);
+    for (let i = 0; i < a.n; i++) wA[perm[i]] = 1;
+    const hatA = clubSums(pooled.yHat, wA);
+    const yA = clubSums(pooled.y, wA);
+    const emiA = clubFromSums(hatA) - clubFromSums(yA);
+    const emiB = clubFromSums(clubSumsComplement(allHat, hatA)) - clubFromSums(clubSumsComplement(allY, yA));
+    out[k] = emiA - emiB;
   }
   return out;
 }
