@@ -49,6 +49,13 @@ export interface MonitorDemoOptions {
   readonly perWindow?: number;
   /** Bootstrap replicates per window (default 20). */
   readonly bootstrap?: number;
+  /** Requests analysed per window (default 40), rows of the reference set (64), permutations (40), drifted samples kept (5). */
+  readonly sample?: number;
+  readonly referenceSize?: number;
+  readonly nullWindows?: number;
+  readonly topSamples?: number;
+  /** POST alerts here (the monitor's alerts.webhook). */
+  readonly webhook?: string;
   readonly scenes?: number;
   readonly log?: (line: string) => void;
   readonly onAlert?: (a: AlertEvent) => void;
@@ -183,13 +190,13 @@ export async function runMonitorDemo(opts: MonitorDemoOptions): Promise<MonitorD
       name: 'mllmshift monitor demo (simulation)',
       out: 'monitor',
       traffic: { format: 'openai', path: 'traffic/traffic.jsonl', images: 'traffic/images' },
-      windows: { by: 'day', sample: 40, analyse_last: true },
-      reference: { windows: schedule.reference, size: 64 },
+      windows: { by: 'day', sample: opts.sample ?? 40, analyse_last: true },
+      reference: { windows: schedule.reference, size: opts.referenceSize ?? 64 },
       references: { model: { name: 'sim-reference', base_url: baseUrl, concurrency: 8, max_tokens: 256, temperature: 0, timeout_s: 30 }, fraction: 0.5 },
       encoders: { kind: 'builtin', batch_size: 32 },
       estimator: { train: { epochs: 20, batch_size: 128, lr: 1e-3, hidden: 250, seed } },
-      analysis: { bound: 'scale-adjusted', entropy_scaler: 1, jsd_mixture: 'equal', bootstrap: opts.bootstrap ?? 20, null_windows: 40, top_samples: 5, seed },
-      alerts: { alpha: 0.01, emid_min_effect: 0, bound_min_effect: 0 },
+      analysis: { bound: 'scale-adjusted', entropy_scaler: 1, jsd_mixture: 'equal', bootstrap: opts.bootstrap ?? 20, null_windows: opts.nullWindows ?? 40, top_samples: opts.topSamples ?? 5, seed },
+      alerts: { alpha: 0.01, emid_min_effect: 0, bound_min_effect: 0, ...(opts.webhook ? { webhook: opts.webhook } : {}) },
     };
     const configPath = join(out, 'monitor-demo.yaml');
     writeFileSync(configPath, `# The configuration this demo ran (its endpoints were simulators on ${baseUrl}, gone after the demo).\n${toYaml(config)}`);

@@ -310,8 +310,10 @@ export async function runMonitor(config: ResolvedMonitorConfig, hooks: MonitorHo
       decide('emid', s.emid, cal.emid, cal.windows, half, tested, config.alerts.emid_min_effect),
       decide('bound', s.bound, cal.bound, cal.windows, half, tested, config.alerts.bound_min_effect),
     ];
-    const cv = jsdContributions(ref.rows.xv, win.xv);
-    const ct = jsdContributions(ref.rows.xt, win.xt);
+    // Contributions need eigenvectors (the costliest step): only when samples are kept.
+    const none = new Float64Array(rows.length).fill(NaN);
+    const cv = a.top_samples > 0 ? jsdContributions(ref.rows.xv, win.xv) : none;
+    const ct = a.top_samples > 0 ? jsdContributions(ref.rows.xt, win.xt) : none;
     const order = [...rows.keys()].sort((i, j) => cv[j] + ct[j] - (cv[i] + ct[i]));
     const drifted: DriftedSample[] = [];
     for (const i of order.slice(0, a.top_samples)) {
@@ -324,7 +326,7 @@ export async function runMonitor(config: ResolvedMonitorConfig, hooks: MonitorHo
       counts: { miModel: rows.length, miReference: m, jsdVisual: rows.length, jsdText: rows.length, jsdOutput: m },
       drifted,
     };
-    const samples: SampleRow[] = rows.map((r, i) => ({ requestId: r.record.id, line: r.record.line, question: r.record.question, answer: r.record.answer, reference: r.reference, image: r.record.image.kind === 'file' ? r.record.image.path : 'inline', contribVisual: cv[i], contribText: ct[i] }));
+    const samples: SampleRow[] = rows.map((r, i) => ({ requestId: r.record.id, line: r.record.line, question: r.record.question, answer: r.record.answer, reference: r.reference, image: r.record.image.kind === 'file' ? r.record.image.path : 'inline', contribVisual: Number.isNaN(cv[i]) ? null : cv[i], contribText: Number.isNaN(ct[i]) ? null : ct[i] }));
     store.completeWindow(w.key, w.index, fp, result, samples);
     analysedNow += 1;
     log(`[monitor] window ${w.key}: ${w.requests} requests, ${rows.length} analysed, ${m} references; EMID ${s.emid.toFixed(4)} (z ${decisions[0].z.toFixed(2)}), bound ${s.bound.toFixed(4)} (z ${decisions[1].z.toFixed(2)}, threshold ${decisions[1].threshold.toFixed(2)})${result.alert ? ' — ALERT' : ''}`);
