@@ -7,10 +7,12 @@
  * windows is at most α, whatever the dependence between windows (they share R). α is split
  * equally between the two monitored statistics (EMID and the bound, Bonferroni).
  *
- * Per statistic s, the window's value is compared with the null calibration (M pseudo-windows
- * of the same size from the reference period, window-stats.ts): z = (s − mean₀)/sd₀. Under H0
- * and a normal null, (s − mean₀)/(sd₀·√(1 + 1/M)) follows Student's t with M − 1 degrees of
- * freedom (a prediction interval for one more draw), so the window alerts when
+ * Per statistic s, the window's value is compared with its per-window null (M permutations of
+ * the reference and window rows, window-stats.ts `permutationNull`): z = (s − mean₀)/sd₀. Under
+ * H0 the observed value is exchangeable with the M permuted ones; with a normal null,
+ * (s − mean₀)/(sd₀·√(1 + 1/M)) follows Student's t with M − 1 degrees of freedom (a
+ * prediction interval for one more draw) — which reaches the tiny α_k that M permutations
+ * alone cannot resolve (their p-value is at least 1/(M+1)). The window alerts when
  *   z ≥ t⁻¹_{M−1}(1 − α_k)·√(1 + 1/M)   and   s − mean₀ ≥ min_effect
  * (one-sided: only a worse EMID or a larger bound alerts; α_k from α/2 per statistic)
  * (the second condition is the practical threshold from the config). The normal-null
@@ -30,7 +32,7 @@ export function spentAlpha(alpha: number, k: number): number {
 
 /** The z a statistic must reach to alert, at spending level a with an M-window null calibration. */
 export function alertThreshold(a: number, m: number): number {
-  if (!(m >= 3)) throw new RangeError(`alertThreshold: the null calibration needs at least 3 pseudo-windows, got ${m}`);
+  if (!(m >= 3)) throw new RangeError(`alertThreshold: the null needs at least 3 permutations, got ${m}`);
   return (jStat.studentt.inv(1 - a, m - 1) as number) * Math.sqrt(1 + 1 / m);
 }
 
