@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { runCli, runCliAsync, type CliResult } from '../helpers/cli.js';
+import { startFakeServer } from '../llm/fake-server.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const FIX = fileURLToPath(new URL('../fixtures/images/', import.meta.url));
@@ -135,6 +136,22 @@ test('TIFF and BMP images are accepted by embed and shift alike (shift writes a 
   assert.equal(s.code, 0, s.stderr);
   const lines = readFileSync(join(out, 'llava_bench_coco_contrast_2', 'samples.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { image: string });
   assert.deepEqual(lines.map((l) => l.image), ['images/a.tif', 'images/b.png', 'images/c.png']);
+});
+
+test('infer accepts TIFF and BMP too, sending them as PNG; JPEG and PNG go as they are', async () => {
+  const server = await startFakeServer(() => ({ kind: 'text', text: 'an answer' }));
+  try {
+    const mixed = dataset('infer-mixed', ['a.tif', 'b.bmp', 'c.jpg', 'd.png'], { 'a.tif': `${FIX}lzw.tif`, 'b.bmp': `${FIX}rgb24.bmp`, 'c.jpg': `${FIX}q420.jpg`, 'd.png': `${FIX}rgb.png` });
+    const r = await runCliAsync(['infer', '--dataset', mixed, '--model', 'm', '--out', join(mixed, 'a.jsonl'), '--base-url', server.url, '--no-cache', '--concurrency', '1']);
+    assert.equal(r.code, 0, r.stderr);
+    const types = server.requests.map((q) => {
+      const part = (q.body.messages.at(-1)!.content as { image_url?: { url: string } }[]).find((p) => p.image_url)!;
+      return part.image_url!.url.slice(0, part.image_url!.url.indexOf(';'));
+    });
+    assert.deepEqual(types, ['data:image/png', 'data:image/png', 'data:image/jpeg', 'data:image/png']);
+  } finally {
+    await server.close();
+  }
 });
 
 test('a parquet image.path of ".." is exit 2 naming the row, not an internal error', async () => {
