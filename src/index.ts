@@ -14,7 +14,7 @@ export * from './core/emi.js';
 export * from './core/stats.js';
 export * from './core/random.js';
 export * from './pipeline/estimate.js';
-export * from './report/results-json.js';
+export * from './pipeline/results-json.js';
 export { renderReportHtml, writeReportHtml } from './report/html.js';
 export { parseRunResults, readRunResults } from './report/run-results-schema.js';
 export type { CorrelationSummary, ExampleResponse, RunResults, ScenarioResult } from './report/run-results.js';

@@ -8,7 +8,7 @@ import { loadClubCheckpoint, loadSets } from './load-sets.js';
 import { resolveEstimatorPath } from '../encode/artefacts.js';
 import { printJson, runAction } from './run-action.js';
 import { estimateEmi, type EmiValue } from '../pipeline/estimate.js';
-import { emiIntervalsJson, emiResultsJson } from '../report/results-json.js';
+import { emiIntervalsJson, emiResultsJson } from '../pipeline/results-json.js';
 import { emiIntervals, INTERVAL_METHOD, type Interval } from '../pipeline/estimate-intervals.js';
 import { renderTable } from '../report/table.js';
 import { clubMomentsFn } from '../accel/club-moments.js';

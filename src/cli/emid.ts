@@ -10,7 +10,7 @@ import { loadClubCheckpoint, loadSets, oodWithoutId } from './load-sets.js';
 import { resolveEstimatorPath } from '../encode/artefacts.js';
 import { printJson, runAction } from './run-action.js';
 import { analyseEmid } from '../pipeline/estimate.js';
-import { emidResultsJson, emidUncertaintyJson } from '../report/results-json.js';
+import { emidResultsJson, emidUncertaintyJson } from '../pipeline/results-json.js';
 import { emidUncertainty } from '../pipeline/estimate-intervals.js';
 import { fmt, fmtP, renderTable } from '../report/table.js';
 import { clubMomentsFn } from '../accel/club-moments.js';

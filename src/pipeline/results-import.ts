@@ -1,7 +1,7 @@
 /**
  * The three kinds of results file `mllmshift report` renders, read into one RunResults:
  * - `results.json` of `run`/`demo` (run-results-schema.ts);
- * - `emid --json` output (report/results-json.ts): EMI, EMID, bound, JSD terms, JSD null
+ * - `emid --json` output (pipeline/results-json.ts): EMI, EMID, bound, JSD terms, JSD null
  *   baseline, correlations, and intervals when it ran with `--bootstrap`/`--permutations`;
  * - the authors' result files (`pairs-{SHIFT}-ALL-{model}-CLUB_global.json`): EMI, EMID,
  *   EMID_UB per scenario and Pearson r only (DESIGN.md §3).

@@ -6,8 +6,8 @@
  * `JsdTerms`, the null baseline is `EmidAnalysis['jsdNull']`, written as they are.
  */
 import type { JsdTerms } from '../core/emi.js';
-import type { EmidAnalysis, EmiValue } from '../pipeline/estimate.js';
-import type { EmidUncertainty, Interval } from '../pipeline/estimate-intervals.js';
+import type { EmidAnalysis, EmiValue } from './estimate.js';
+import type { EmidUncertainty, Interval } from './estimate-intervals.js';
 import { VERSION } from '../version.js';
 
 export interface EmiResultsJson {
