@@ -9,15 +9,19 @@
  * 2. Scale: 1 ID + 1 OOD set at n = 1,000 / 10,000 per set (d×d route once n > d), with peak RSS.
  * Prints a table.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeEmbeddingSet } from '../src/io/embedding-set.js';
 import { Rng } from '../src/core/random.js';
+import { resolveEstimatorPath } from '../src/encode/artefacts.js';
+import { CLUB_GLOBAL } from '../test/helpers/official.js';
 import type { Matrix } from '../src/core/matrix.js';
 
-const CKPT = new URL('../../shared/fixtures/official/CLUB_global.pt', import.meta.url).pathname;
+// The authors' estimator where the tests find it, else the copy `mllmshift models pull --only
+// club` put in the models cache (a clear error when there is none).
+const CKPT = existsSync(CLUB_GLOBAL) ? CLUB_GLOBAL : resolveEstimatorPath('paper');
 const MAIN = new URL('../dist/cli/main.js', import.meta.url).pathname;
 
 /** Unit-norm rows around a shared mean direction plus noise (like real encoder embeddings). */
