@@ -25,6 +25,7 @@ interface EmbedCliOptions extends ImageCliOptions {
   split?: string;
   threads?: string;
   quiet?: boolean;
+  allowPromptMismatch?: boolean;
   json?: boolean;
 }
 
@@ -55,6 +56,7 @@ export function register(program: Command): void {
     .option('--scenario <name>', 'scenario name in the metadata (default: output file name)')
     .option('--split <name>', 'parquet split when the data set holds several')
     .option('--threads <n>', 'onnxruntime threads for CLIP (default: one per core)')
+    .option('--allow-prompt-mismatch', 'use answers whose prompt differs from the data set\'s question (warn instead of refusing)')
     .option('--quiet', 'no progress bars')
     .option('--json', 'print one JSON document on stdout');
   addImageOptions(cmd, { outside: true, pixels: true })
@@ -87,6 +89,8 @@ export function register(program: Command): void {
             cache,
             batchSize,
             progress: !opts.quiet,
+            allowPromptMismatch: opts.allowPromptMismatch ?? false,
+            warn: (m) => process.stderr.write(`mllmshift: warning: ${m}\n`),
           });
           if (opts.json) {
             printJson(s);

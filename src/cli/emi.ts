@@ -23,11 +23,11 @@ export function register(program: Command): void {
   addSeedOption(cmd)
     .option('--json', 'print one JSON document on stdout')
     .action(
-      runAction(async (files: string[], opts: { estimator: string; bootstrap: string; seed: string; json?: boolean }) => {
+      runAction(async (files: string[], opts: { estimator: string; bootstrap: string; seed: string; allowEncoderMismatch?: boolean; json?: boolean }) => {
         const bootstrap = parseNonNegativeInt(opts.bootstrap, '--bootstrap');
         const seed = parseNonNegativeInt(opts.seed, '--seed');
         const ckpt = loadClubCheckpoint(resolveEstimatorPath(opts.estimator));
-        const sets = loadSets(files, ckpt);
+        const sets = loadSets(files, ckpt, new Map(), { allowEncoderMismatch: opts.allowEncoderMismatch ?? false });
         const moments = await clubMomentsFn(ckpt.network);
         const values = new Map<string, EmiValue>();
         for (const s of sets) values.set(s.name, await estimateEmi(s, ckpt.network, moments));

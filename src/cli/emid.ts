@@ -27,6 +27,7 @@ interface EmidCliOptions {
   seed: string;
   bootstrap: string;
   permutations: string;
+  allowEncoderMismatch?: boolean;
   json?: boolean;
 }
 
@@ -50,8 +51,9 @@ export function register(program: Command): void {
         const permutations = parseNonNegativeInt(opts.permutations, '--permutations');
         const ckpt = loadClubCheckpoint(resolveEstimatorPath(opts.estimator));
         const seen = new Map<string, string>();
-        const [id] = loadSets([opts.id], ckpt, seen);
-        const oods = loadSets(oodWithoutId(opts.id, opts.ood, (line) => process.stderr.write(`${line}\n`)), ckpt, seen);
+        const allow = { allowEncoderMismatch: opts.allowEncoderMismatch ?? false };
+        const [id] = loadSets([opts.id], ckpt, seen, allow);
+        const oods = loadSets(oodWithoutId(opts.id, opts.ood, (line) => process.stderr.write(`${line}\n`)), ckpt, seen, allow);
         const pool = new EntropyPool();
         let analysis;
         let uncertainty = null;

@@ -20,6 +20,7 @@ export interface EndpointOptions {
   maxRetries: string;
   retryDelay: string;
   cache?: string | boolean;
+  cacheSampled?: boolean;
 }
 
 /** Options every command that calls a chat endpoint takes. */
@@ -32,7 +33,8 @@ export function addEndpointOptions(cmd: Command, concurrencyDefault: string): Co
     .option('--max-retries <n>', 'retries on 429/5xx/timeouts/network errors/malformed replies', '6')
     .option('--retry-delay <ms>', 'first backoff delay (doubles each retry, jittered; Retry-After wins)', '1000')
     .option('--cache <file>', 'response cache (SQLite) answering repeated identical requests (same model, parameters, prompt, image); default chat-responses.sqlite in $MLLMSHIFT_CACHE_DIR, else $XDG_CACHE_HOME/mllmshift or ~/.cache/mllmshift')
-    .option('--no-cache', 'neither read nor write the response cache');
+    .option('--no-cache', 'neither read nor write the response cache')
+    .option('--cache-sampled', 'cache sampled requests (temperature > 0) too; by default each is asked again');
 }
 
 export function positiveInt(value: string, option: string): number {
@@ -67,7 +69,7 @@ export function endpointClient(opts: EndpointOptions): ChatClient {
 /** The response cache the options ask for, or undefined with --no-cache. */
 export function endpointCache(opts: EndpointOptions): ResponseCache | undefined {
   if (opts.cache === false) return undefined;
-  return new ResponseCache(typeof opts.cache === 'string' ? opts.cache : defaultCachePath());
+  return new ResponseCache(typeof opts.cache === 'string' ? opts.cache : defaultCachePath(), { sampled: opts.cacheSampled ?? false });
 }
 
 /** A progress printer for stderr: at most one line every `everyMs`, and always the last. */
@@ -170,6 +172,8 @@ export function register(program: Command): void {
         resumed: summary.resumed,
         written: summary.written,
         fromCache: summary.fromCache,
+        endpoint: client.baseURL,
+        cache: cache?.path ?? null,
         failed: summary.failures,
         peakConcurrency: summary.peakConcurrency,
       };
@@ -177,7 +181,8 @@ export function register(program: Command): void {
       else {
         process.stderr.write(
           `infer: ${summary.resumed + summary.written}/${summary.total} answers in ${summary.outPath} `
-          + `(${summary.resumed} already there, ${summary.written} new, ${summary.fromCache} from cache)\n`,
+          + `(${summary.resumed} already there, ${summary.written} new: ${summary.written - summary.fromCache} asked of ${client.baseURL}`
+          + `, ${summary.fromCache} from the response cache${cache ? ` ${cache.path}` : ''} (earlier answers of that endpoint))\n`,
         );
       }
       if (summary.failures.length > 0) throw failureError(summary.failures, summary.total, 'requests', summary.stoppedEarly);

@@ -7,7 +7,7 @@
 import { Option, type Command } from 'commander';
 import { InputError, UsageError } from '../errors.js';
 import { loadDataset } from '../data/load.js';
-import { readAnswerFile, type ResponseRecord } from '../data/responses.js';
+import { checkAnswerPrompts, readAnswerFile, type ResponseRecord } from '../data/responses.js';
 import { judgeAnswers, type JudgeSummary } from '../llm/judge.js';
 import type { DataLayout } from '../llm/judge-protocol.js';
 import { chooseJudgeProtocol } from '../pipeline/judge-protocol-choice.js';
@@ -36,6 +36,7 @@ interface JudgeCliOptions extends EndpointOptions, ImageCliOptions {
   temperature?: string;
   parseRetries?: string;
   retryFailed?: boolean;
+  allowPromptMismatch?: boolean;
   json?: boolean;
 }
 
@@ -71,6 +72,7 @@ export function register(program: Command): void {
     .option('--temperature <t>', 'judge sampling temperature (default: the protocol\'s, 0.2)')
     .option('--parse-retries <n>', 'extra requests when a reply cannot be scored (default: the protocol\'s: 2, llava-bench 0)')
     .option('--retry-failed', 'judge again the items whose earlier judgment could not be parsed')
+    .option('--allow-prompt-mismatch', 'judge answers whose prompt differs from the data set\'s question (warn instead of refusing)')
     .option('--json', 'print one JSON document on stdout');
   addImageOptions(judge, { outside: true, pixels: false })
     .action(runAction(async (opts: JudgeCliOptions) => {
@@ -82,6 +84,10 @@ export function register(program: Command): void {
       const samples = await loadDataset(opts.dataset!, { ...(opts.split ? { split: opts.split } : {}), ...imageOptions(opts).load });
       const answers = answersById(opts.answers!);
       const references = opts.references ? answersById(opts.references) : undefined;
+      for (const [records, file] of [[answers, opts.answers!], ...(references ? [[references, opts.references!] as const] : [])] as const) {
+        const mismatch = checkAnswerPrompts(samples, records, file, opts.allowPromptMismatch);
+        if (mismatch !== undefined) process.stderr.write(`mllmshift: warning: ${mismatch}\n`);
+      }
       const cache = endpointCache(opts);
       const outPath = opts.out!;
       let saved = 0;

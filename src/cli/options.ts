@@ -8,7 +8,9 @@ import type { JsdMixture } from '../core/jsd.js';
 import { DEFAULT_MAX_IMAGE_PIXELS } from '../io/image-format.js';
 
 export function addEstimatorOption(cmd: Command): Command {
-  return cmd.requiredOption('--estimator <path>', 'CLUB estimator checkpoint: "paper" (the authors\' CLUB_global.pt from `models pull --only club`), a .pt or a .safetensors from train-estimator');
+  return cmd
+    .requiredOption('--estimator <path>', 'CLUB estimator checkpoint: "paper" (the authors\' CLUB_global.pt from `models pull --only club`), a .pt or a .safetensors from train-estimator')
+    .option('--allow-encoder-mismatch', 'use the estimator on embeddings of other encoders than those it was trained for (the authors\' .pt: the paper encoders)');
 }
 
 export function addBoundOptions(cmd: Command): Command {

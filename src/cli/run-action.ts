@@ -3,7 +3,7 @@
  * (DESIGN.md §6: 0 success, 1 failure while running, 2 bad usage or bad input). Stacks are
  * printed only with MLLMSHIFT_DEBUG=1.
  */
-import { MllmshiftError } from '../errors.js';
+import { MllmshiftError, RunError } from '../errors.js';
 
 export function reportFailure(e: unknown): number {
   if (e instanceof MllmshiftError) {
@@ -28,7 +28,29 @@ export function runAction<A extends any[]>(fn: (...args: A) => Promise<void> | v
   };
 }
 
-/** Print one JSON document on stdout. */
+/** The path (e.g. `results[2].emi`) of the first NaN or ±Infinity in a JSON-bound value. */
+export function firstNonFiniteField(value: unknown, path = '$'): string | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : path;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const bad = firstNonFiniteField(value[i], `${path}[${i}]`);
+      if (bad) return bad;
+    }
+  } else if (value !== null && typeof value === 'object' && !ArrayBuffer.isView(value)) {
+    for (const [k, v] of Object.entries(value)) {
+      const bad = firstNonFiniteField(v, `${path}.${k}`);
+      if (bad) return bad;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Print one JSON document on stdout. A NaN or Infinity (which JSON would print as null) is a
+ * failure, never a result: it is reported, with its field, instead of being printed.
+ */
 export function printJson(value: unknown): void {
+  const bad = firstNonFiniteField(value);
+  if (bad !== undefined) throw new RunError(`the result has a non-finite number at ${bad}; nothing was printed (rerun with MLLMSHIFT_DEBUG=1 and report it)`);
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }

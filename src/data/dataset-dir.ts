@@ -7,6 +7,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import { InputError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
 import type { Sample } from './sample.js';
 import { imageExtension } from '../io/image-format.js';
 import { ImageRoots, type ImageRootOptions } from './image-root.js';
@@ -61,14 +62,17 @@ export function stringField(
   obj: Record<string, unknown>,
   key: string,
   where: string,
-  opts: { optional?: boolean; allowNumber?: boolean } = {},
+  opts: { optional?: boolean; allowNumber?: boolean; nonEmpty?: boolean } = {},
 ): string | undefined {
   const v = obj[key];
   if (v === undefined || v === null) {
     if (opts.optional) return undefined;
     throw new InputError(`${where}: missing field "${key}"`);
   }
-  if (typeof v === 'string') return v;
+  if (typeof v === 'string') {
+    if (opts.nonEmpty && v.trim() === '') throw new InputError(`${where}: field "${key}" is empty`);
+    return v;
+  }
   if (opts.allowNumber && typeof v === 'number' && Number.isFinite(v)) return String(v);
   throw new InputError(`${where}: field "${key}" must be a ${opts.allowNumber ? 'string or number' : 'string'}, found ${JSON.stringify(v).slice(0, 60)}`);
 }
@@ -85,7 +89,7 @@ export function readDatasetDir(dir: string, roots: ImageRootOptions = {}): Sampl
   const samples: Sample[] = [];
   for (const { line, value } of readJsonlObjects(file)) {
     const where = `${file}:${line}`;
-    const id = stringField(value, 'id', where, { allowNumber: true })!;
+    const id = stringField(value, 'id', where, { allowNumber: true, nonEmpty: true })!;
     const prev = seen.get(id);
     if (prev !== undefined) throw new InputError(`${where}: duplicate id "${id}" (first on line ${prev})`);
     seen.set(id, line);
@@ -155,8 +159,10 @@ export function writeDatasetDir(dir: string, samples: readonly Sample[], manifes
     }
     lines.push(JSON.stringify(sampleToRecord(s, rel)));
   }
-  writeFileSync(join(absDir, SAMPLES_FILE), lines.length ? `${lines.join('\n')}\n` : '');
-  writeFileSync(join(absDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+  // samples.jsonl last and atomically: it marks a dataset directory, so a write cut short
+  // (disk full, kill) leaves no half or empty set for infer to trust.
+  writeFileAtomic(join(absDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+  writeFileAtomic(join(absDir, SAMPLES_FILE), lines.length ? `${lines.join('\n')}\n` : '');
 }
 
 /** The snake_case on-disk record of a sample, with `image` given relative to its directory. */

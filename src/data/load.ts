@@ -36,6 +36,7 @@ export interface LoadOptions {
 export async function loadDataset(pathOrDir: string, opts: LoadOptions = {}): Promise<Sample[]> {
   if (!existsSync(pathOrDir)) throw new InputError(`${pathOrDir}: no such file or directory`);
   const samples = await dispatch(pathOrDir, opts);
+  if (samples.length === 0) throw new InputError(`${pathOrDir}: the data set has no samples`);
   const seen = new Set<string>();
   for (const s of samples) {
     if (seen.has(s.id)) throw new InputError(`${pathOrDir}: duplicate sample id "${s.id}"`);

@@ -31,7 +31,7 @@ export function readAnswerFile(file: string): ResponseRecord[] {
   const seen = new Map<string, number>();
   for (const { line, value } of readJsonlObjects(file)) {
     const where = `${file}:${line}`;
-    const questionId = stringField(value, 'question_id', where, { allowNumber: true })!;
+    const questionId = stringField(value, 'question_id', where, { allowNumber: true, nonEmpty: true })!;
     const prev = seen.get(questionId);
     if (prev !== undefined) throw new InputError(`${where}: duplicate question_id ${questionId} (first on line ${prev})`);
     seen.set(questionId, line);
@@ -63,6 +63,45 @@ export function matchResponses(samples: readonly Sample[], responses: readonly R
     throw new InputError(`${file}: no response for ${missing.length} sample(s) (question_id ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''})`);
   }
   return samples.map((s) => byId.get(s.id)!);
+}
+
+/** Whitespace runs as one space, ends trimmed: the form in which a prompt is compared with its question. */
+function normalizedText(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
+}
+
+function clip(s: string, n = 60): string {
+  const t = normalizedText(s);
+  return JSON.stringify(t.length > n ? `${t.slice(0, n)}…` : t);
+}
+
+/**
+ * Checks that each answer was given to the question of its sample: an answer's `prompt` (when
+ * it has one) must equal the sample's question, up to whitespace. An answer file of another
+ * scenario (an off-by-one in a loop over scenarios) otherwise gives wrong numbers silently.
+ * Throws an InputError naming the file, line and question_id of the first mismatch; with
+ * `allowMismatch` returns that description as a warning instead (undefined when all match).
+ * Answers to questions outside the data set are not looked at.
+ */
+export function checkAnswerPrompts(
+  samples: readonly Sample[],
+  answers: ReadonlyMap<string, ResponseRecord> | readonly ResponseRecord[],
+  file: string,
+  allowMismatch = false,
+): string | undefined {
+  const byId = answers instanceof Map ? answers : new Map((answers as readonly ResponseRecord[]).map((r) => [r.questionId, r]));
+  let first: string | undefined;
+  let count = 0;
+  for (const s of samples) {
+    const r = byId.get(s.id);
+    if (r?.prompt === undefined || normalizedText(r.prompt) === normalizedText(s.question)) continue;
+    count += 1;
+    first ??= `${file}:${r.line}: question_id ${s.id}: the answer's prompt ${clip(r.prompt)} is not the data set's question ${clip(s.question)}`;
+  }
+  if (first === undefined) return undefined;
+  const message = `${first} (${count} of ${samples.length} answers differ; is it the answer file of another scenario?)`;
+  if (!allowMismatch) throw new InputError(`${message}; --allow-prompt-mismatch uses it anyway`);
+  return message;
 }
 
 /** The authors' answer-file name for a scenario and model (in-the-wild: without the split part). */

@@ -18,11 +18,11 @@ import { InputError, RunError } from '../errors.js';
 import type { Matrix } from '../core/matrix.js';
 import { CLIP_IMAGE_SIZE, CLIP_MEAN, CLIP_STD, clipPreprocessInto } from './clip-preprocess.js';
 import type { ImageEncoder } from './encoder.js';
-import { normalizeRowsF32 } from './encoder.js';
+import { CLIP_ENCODER_ID, normalizeRowsF32 } from './encoder.js';
 import { fileFingerprint } from './fingerprint.js';
 import type { Rgb8Image } from '../io/image.js';
 
-export const CLIP_ENCODER_ID = 'clip-vit-b32-patch-mean';
+export { CLIP_ENCODER_ID } from './encoder.js';
 /** Bump when the recipe (preprocessing, pooling) changes. */
 export const CLIP_RECIPE_VERSION = 'e4.1';
 const INPUT = 'pixel_values';

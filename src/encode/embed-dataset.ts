@@ -8,7 +8,7 @@
 import { basename, extname } from 'node:path';
 import { InputError } from '../errors.js';
 import { loadDataset } from '../data/load.js';
-import { readAnswerFile } from '../data/responses.js';
+import { checkAnswerPrompts, readAnswerFile } from '../data/responses.js';
 import { writeEmbeddingSet } from '../io/embedding-set.js';
 import { VERSION } from '../version.js';
 import type { EmbeddingCache } from './cache.js';
@@ -25,6 +25,8 @@ export interface EmbedDatasetOptions {
   readonly scenario?: string;
   /** Parquet split when the data set directory holds several. */
   readonly split?: string;
+  /** Embed only the first `limit` samples (a run's `data.limit`). */
+  readonly limit?: number;
   readonly encoder: Encoder;
   readonly cache?: EmbeddingCache | null;
   readonly batchSize?: number;
@@ -32,6 +34,10 @@ export interface EmbedDatasetOptions {
   /** Image folder and containment (data/image-root.ts). */
   readonly load?: { readonly images?: string; readonly allowImagesOutside?: boolean };
   readonly maxImagePixels?: number;
+  /** Use answers whose `prompt` differs from their sample's question (default: refuse them). */
+  readonly allowPromptMismatch?: boolean;
+  /** Warnings (a prompt mismatch allowed by `allowPromptMismatch`). */
+  readonly warn?: (message: string) => void;
 }
 
 export interface EmbedDatasetSummary {
@@ -49,9 +55,14 @@ export async function embedDataset(opts: EmbedDatasetOptions): Promise<EmbedData
   if (extname(opts.out).toLowerCase() !== '.safetensors') {
     throw new InputError(`${opts.out}: the embedding set is written as safetensors; give a path ending in .safetensors`);
   }
-  const samples = await loadDataset(opts.dataset, { ...(opts.split ? { split: opts.split } : {}), ...opts.load });
+  const all = await loadDataset(opts.dataset, { ...(opts.split ? { split: opts.split } : {}), ...opts.load });
+  const samples = opts.limit === undefined ? all : all.slice(0, opts.limit);
   const responses = readAnswerFile(opts.responses);
   const references = opts.references ? { records: readAnswerFile(opts.references), file: opts.references } : undefined;
+  for (const [records, file] of [[responses, opts.responses], ...(references ? [[references.records, references.file] as const] : [])] as const) {
+    const mismatch = checkAnswerPrompts(samples, records, file, opts.allowPromptMismatch);
+    if (mismatch !== undefined) opts.warn?.(mismatch);
+  }
   const inputs = buildEmbedInputs(samples, opts.dataset, responses, opts.responses, references);
   const r = await embedInputs(inputs, opts.encoder, { batchSize: opts.batchSize, cache: opts.cache, progress: opts.progress, ...(opts.maxImagePixels !== undefined ? { maxImagePixels: opts.maxImagePixels } : {}) });
   const scenario = opts.scenario ?? basename(opts.out, extname(opts.out));

@@ -42,6 +42,10 @@ export interface Encoder extends ImageEncoder, TextEncoder {
   readonly parts?: { readonly image: EncoderIdentity; readonly text: EncoderIdentity };
 }
 
+/** Ids of the paper's encoders (E4, E5): the identity `CLUB_global.pt` was trained for. */
+export const CLIP_ENCODER_ID = 'clip-vit-b32-patch-mean';
+export const XLMR_ENCODER_ID = 'xlm-roberta-base-embedding-mean';
+
 /** The identities of an encoder's image and text halves. */
 export function encoderParts(e: Encoder): { readonly image: EncoderIdentity; readonly text: EncoderIdentity } {
   return e.parts ?? { image: { id: e.id, version: e.version }, text: { id: e.id, version: e.version } };

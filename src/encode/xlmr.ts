@@ -24,11 +24,11 @@ import { InputError } from '../errors.js';
 import type { Matrix } from '../core/matrix.js';
 import { readSafetensors, readSafetensorsHeader, readSafetensorsRows, type SafetensorsHeader } from '../io/safetensors.js';
 import type { TextEncoder } from './encoder.js';
-import { normalizeRowsF32 } from './encoder.js';
+import { XLMR_ENCODER_ID, normalizeRowsF32 } from './encoder.js';
 import { fileFingerprint } from './fingerprint.js';
 import { xlmrTokenizerFromJson, type XlmrTokenizer } from './xlmr-tokenizer.js';
 
-export const XLMR_ENCODER_ID = 'xlm-roberta-base-embedding-mean';
+export { XLMR_ENCODER_ID } from './encoder.js';
 /** Bump when the recipe (tokenisation, pooling) changes. e5.2: SentencePiece-exact tokenisation. */
 export const XLMR_RECIPE_VERSION = 'e5.2';
 /** E5: truncation at 512 tokens, `<s>` and `</s>` included. */

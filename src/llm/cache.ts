@@ -3,8 +3,11 @@
  * already answered — same model, same generation parameters, same messages, same images — is
  * answered again without calling the endpoint. The key is the SHA-256 of a canonical JSON of
  * the request in which each image is replaced by the SHA-256 of its data URL (its bytes and
- * media type), so keys stay small and images are never stored. The endpoint's URL and the API
- * key are not part of the key, and nothing secret is stored.
+ * media type), so keys stay small and images are never stored. The endpoint's base URL is
+ * part of the key (an answer of one server never stands in for another's); the API key is not,
+ * and nothing secret is stored. Sampled requests (temperature > 0) are neither read from nor
+ * written to the cache unless the cache is opened with `sampled: true`: asking again is meant
+ * to give another draw.
  *
  * Several processes may share one cache file (WAL mode, busy timeout).
  */
@@ -28,8 +31,8 @@ export function sha256Hex(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** The cache key of a request (hex SHA-256). */
-export function requestKey(request: ChatRequest): string {
+/** The cache key of a request sent to `endpoint` (a base URL), as hex SHA-256. */
+export function requestKey(request: ChatRequest, endpoint: string): string {
   const messages = request.messages.map((m) => ({
     role: m.role,
     content: typeof m.content === 'string'
@@ -40,6 +43,7 @@ export function requestKey(request: ChatRequest): string {
   }));
   const canonical = JSON.stringify({
     v: SCHEMA_VERSION,
+    endpoint,
     model: request.model,
     max_tokens: request.maxTokens ?? null,
     temperature: request.temperature ?? null,
@@ -57,14 +61,22 @@ export function defaultCachePath(env: NodeJS.ProcessEnv = process.env): string {
   return join(dir, 'chat-responses.sqlite');
 }
 
+/** A request drawn at random (temperature > 0), which the cache skips unless told otherwise. */
+export function isSampled(request: ChatRequest): boolean {
+  return request.temperature !== undefined && request.temperature > 0;
+}
+
 export class ResponseCache {
   readonly path: string;
+  /** Whether sampled requests (temperature > 0) are cached too. */
+  readonly sampled: boolean;
   private readonly db: Database.Database;
   private readonly getStmt: Database.Statement<[string], { text: string; finish_reason: string | null; model: string }>;
   private readonly putStmt: Database.Statement<[string, string, string, string | null, string]>;
 
-  constructor(path: string) {
+  constructor(path: string, options: { readonly sampled?: boolean } = {}) {
     this.path = path;
+    this.sampled = options.sampled ?? false;
     try {
       if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
       this.db = new Database(path);
@@ -131,12 +143,13 @@ export async function completeCached(
   request: ChatRequest,
   options: { signal?: AbortSignal; accept?: (r: ChatResult) => boolean } = {},
 ): Promise<CompletionOutcome> {
-  const key = cache ? requestKey(request) : '';
-  const hit = cache?.get(key);
+  const use = cache !== undefined && (cache.sampled || !isSampled(request)) ? cache : undefined;
+  const key = use ? requestKey(request, client.baseURL) : '';
+  const hit = use?.get(key);
   if (hit) return { result: client.redactResult(hit), cached: true };
   const result = await client.complete(request, options.signal);
-  if (cache && (options.accept?.(result) ?? true)) {
-    cache.put(key, { text: result.text, finishReason: result.finishReason, model: result.model });
+  if (use && (options.accept?.(result) ?? true)) {
+    use.put(key, { text: result.text, finishReason: result.finishReason, model: result.model });
   }
   return { result, cached: false };
 }

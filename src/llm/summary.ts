@@ -188,19 +188,30 @@ export interface ReviewFile {
 /** What `protocols` lists for reviews that do not name their judge protocol. */
 export const NOT_RECORDED = '(not recorded)';
 
+/** Largest score accepted in a review (the protocol scores 1–10; 100 leaves room for other scales). */
+const MAX_SCORE = 100;
+
 /**
  * Reads a reviews JSONL (ours or LLaVA's). Scores come from `tuple` (or LLaVA's older `score`);
- * `tuple: null`, or a pair with a negative or non-finite value (LLaVA's [-1, -1]), is a failed
- * judgment.
+ * `tuple: null`, or a pair with a negative value (LLaVA's [-1, -1]), is a failed judgment; a
+ * score above MAX_SCORE, or a question_id reviewed twice, is an error naming the line.
  */
 export function readReviewFile(path: string): ReviewFile {
   const contents = readJsonl(path);
   const protocols = new Set<string>();
+  const seen = new Map<string, number>();
   const reviews = contents.values.map((value, i): ScoredReview => {
     const where = `${path}: line ${contents.lines[i]}`;
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InputError(`${where}: expected a review object`);
     const v = value as Record<string, unknown>;
     protocols.add(typeof v.protocol === 'string' && v.protocol !== '' ? v.protocol : NOT_RECORDED);
+    if (typeof v.question_id === 'number' || typeof v.question_id === 'string') {
+      // A repeated item would be counted twice in every mean and rate.
+      const id = String(v.question_id);
+      const first = seen.get(id);
+      if (first !== undefined) throw new InputError(`${where}: question_id ${id} was already reviewed on line ${first}`);
+      seen.set(id, contents.lines[i]);
+    }
     const category = v.category === undefined || v.category === null ? undefined : String(v.category);
     const raw = 'tuple' in v ? v.tuple : v.score;
     if (raw === undefined) throw new InputError(`${where}: no "tuple" (the two scores [reference, model])`);
@@ -209,6 +220,9 @@ export function readReviewFile(path: string): ReviewFile {
       throw new InputError(`${where}: "tuple" must be two numbers [reference, model] or null, found ${JSON.stringify(raw)}`);
     }
     const [a, b] = raw as number[];
+    if (a > MAX_SCORE || b > MAX_SCORE) {
+      throw new InputError(`${where}: "tuple" scores must be at most ${MAX_SCORE} (the judge scores 1–10), found ${JSON.stringify(raw)}`);
+    }
     const ok = Number.isFinite(a) && Number.isFinite(b) && a >= 0 && b >= 0;
     return { category, tuple: ok ? [a, b] : null };
   });

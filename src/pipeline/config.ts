@@ -113,7 +113,8 @@ export const runConfigSchema = z.object({
   }).strict().default({ kind: 'auto', batch_size: 16 }),
   estimator: z.union([
     /** A checkpoint path, or `paper`: the authors' CLUB_global.pt from `models pull --only club`. */
-    z.object({ checkpoint: z.string().min(1) }).strict(),
+    // Its recorded encoders must be those of the run unless allow_encoder_mismatch.
+    z.object({ checkpoint: z.string().min(1), allow_encoder_mismatch: z.boolean().default(false) }).strict(),
     z.object({
       train: z.object({
         epochs: z.number().int().min(1).default(50),
@@ -202,7 +203,7 @@ export function validateRunConfig(value: unknown, path: string): ResolvedRunConf
     ...(c.translation ? { translation: { ...c.translation, ...(c.translation.cache ? { cache: abs(c.translation.cache) } : {}) } } : {}),
     ...(c.judge ? { judge: { ...c.judge, ...(c.judge.rules ? { rules: abs2(c.judge.rules) } : {}), ...(c.judge.model_dir ? { model_dir: abs2(c.judge.model_dir) } : {}), ...(c.judge.protocol && /[/\\.]/.test(c.judge.protocol) ? { protocol: abs(c.judge.protocol) } : {}) } } : {}),
     encoders: { ...c.encoders, ...(c.encoders.model_dir ? { model_dir: abs(c.encoders.model_dir) } : {}) },
-    estimator: 'checkpoint' in c.estimator ? { checkpoint: keep(c.estimator.checkpoint)! } : c.estimator,
+    estimator: 'checkpoint' in c.estimator ? { ...c.estimator, checkpoint: keep(c.estimator.checkpoint)! } : c.estimator,
   };
   if (!c.data.scenarios && Object.keys(c.data.ood).length === 0) {
     throw new ConfigError(`${path}: data: give OOD scenarios to generate (data.scenarios) or existing OOD sets (data.ood)`);

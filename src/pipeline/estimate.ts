@@ -10,6 +10,8 @@ import { Rng } from '../core/random.js';
 import { kendall, pearson, spearman, type Correlation } from '../core/stats.js';
 import { InputError } from '../errors.js';
 import type { EmbeddingSet } from '../io/embedding-set.js';
+import type { ClubCheckpoint } from '../io/estimator-checkpoint.js';
+import { CLIP_ENCODER_ID, XLMR_ENCODER_ID } from '../encode/encoder.js';
 import type { GemmBackend } from '../accel/cross-products.js';
 import type { EntropyFn } from '../accel/entropy-pool.js';
 import { JsdEngine } from './jsd-engine.js';
@@ -26,8 +28,53 @@ export interface EmiValue {
   readonly n: number;
 }
 
-/** Check that a set's dimensions fit the estimator; the error names the file and tensor. */
-export function checkSetAgainstEstimator(set: EmbeddingSet, net: ClubNetwork, estimatorPath: string): void {
+/** The image and text encoder ids behind embeddings or an estimator. */
+export interface EncoderIds {
+  readonly image: string;
+  readonly text: string;
+}
+
+/** The paper's encoders (E4, E5), which the authors' PyTorch estimator was trained for. */
+export const PAPER_ENCODER_IDS: EncoderIds = { image: CLIP_ENCODER_ID, text: XLMR_ENCODER_ID };
+
+/** The encoders recorded in metadata (`encoders`: JSON with image.id and text.id), if any. */
+export function recordedEncoders(metadata: Readonly<Record<string, string>>): EncoderIds | undefined {
+  if (metadata.encoders === undefined) return undefined;
+  try {
+    const e = JSON.parse(metadata.encoders) as { image?: { id?: unknown }; text?: { id?: unknown } };
+    if (typeof e.image?.id === 'string' && typeof e.text?.id === 'string') return { image: e.image.id, text: e.text.id };
+  } catch {
+    // unreadable metadata: unknown encoders
+  }
+  return undefined;
+}
+
+/**
+ * The encoders an estimator was trained for: recorded by train-estimator, or the paper's for
+ * the authors' PyTorch checkpoints; undefined when the checkpoint does not say.
+ */
+export function estimatorEncoders(ckpt: ClubCheckpoint): EncoderIds | undefined {
+  return recordedEncoders(ckpt.metadata) ?? (ckpt.metadata.source === 'pytorch' ? PAPER_ENCODER_IDS : undefined);
+}
+
+const describeIds = (e: EncoderIds): string => `image ${e.image}, text ${e.text}`;
+
+/**
+ * Check that a set fits the estimator: its dimensions, and the encoders it was embedded with
+ * against those the estimator was trained for (an estimator used on other encoders' embeddings
+ * gives meaningless numbers). A mismatch of encoders is an error unless `allowEncoderMismatch`.
+ */
+export function checkSetAgainstEstimator(set: EmbeddingSet, ckpt: ClubCheckpoint, options: { readonly allowEncoderMismatch?: boolean } = {}): void {
+  const net = ckpt.network;
+  const estimatorPath = ckpt.path;
+  const want = estimatorEncoders(ckpt);
+  const have = recordedEncoders(set.metadata);
+  if (!options.allowEncoderMismatch && want && have && (want.image !== have.image || want.text !== have.text)) {
+    throw new InputError(
+      `${set.path}: embedded with encoders (${describeIds(have)}) but the estimator ${estimatorPath} was trained for (${describeIds(want)}); `
+      + 'use an estimator trained on these encoders (train-estimator), embed with the matching encoders, or override with --allow-encoder-mismatch',
+    );
+  }
   const dx = clubInputDim(net);
   const dy = clubOutputDim(net);
   if (set.xv.cols !== dx) {

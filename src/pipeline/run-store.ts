@@ -9,7 +9,7 @@
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { RunError } from '../errors.js';
+import { InputError } from '../errors.js';
 
 export type StageName = 'shift' | 'infer' | 'references' | 'judge' | 'embed' | 'estimator' | 'estimate' | 'report';
 
@@ -75,15 +75,20 @@ export class RunStore {
 
   /** `readOnly`: open an existing store without creating or changing anything (report, serve). */
   constructor(readonly path: string, opts: { readonly readOnly?: boolean } = {}) {
+    let db: Database.Database | undefined;
     try {
-      this.db = new Database(path, opts.readOnly ? { readonly: true, fileMustExist: true } : {});
+      db = new Database(path, opts.readOnly ? { readonly: true, fileMustExist: true } : {});
+      if (opts.readOnly) db.prepare('SELECT COUNT(*) FROM sqlite_master').get();
+      else {
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = NORMAL');
+        db.exec(SCHEMA);
+      }
     } catch (e) {
-      throw new RunError(`${path}: cannot open the run store (${(e as Error).message})`);
+      db?.close();
+      throw new InputError(`${path}: not a usable run store (${(e as Error).message}); move it away or choose another output folder`);
     }
-    if (opts.readOnly) return;
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.exec(SCHEMA);
+    this.db = db;
   }
 
   /** Every sample with its model answer and judge scores, by scenario then sample id. */
@@ -137,23 +142,45 @@ export class RunStore {
     })();
   }
 
+  // Each put* replaces all of a scenario's rows (in one transaction), so a sample changed or
+  // removed since an earlier run leaves no stale row behind.
+
   putSamples(scenario: string, samples: readonly { id: string; question: string; reference?: string; category?: string; image: string }[]): void {
-    const st = this.db.prepare('INSERT OR REPLACE INTO samples (scenario, sample_id, question, reference, category, image) VALUES (?, ?, ?, ?, ?, ?)');
-    for (const s of samples) st.run(scenario, s.id, s.question, s.reference ?? null, s.category ?? null, s.image);
+    const st = this.db.prepare('INSERT INTO samples (scenario, sample_id, question, reference, category, image) VALUES (?, ?, ?, ?, ?, ?)');
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM samples WHERE scenario = ?').run(scenario);
+      for (const s of samples) st.run(scenario, s.id, s.question, s.reference ?? null, s.category ?? null, s.image);
+    })();
   }
 
   putResponses(scenario: string, role: 'model' | 'reference', model: string, responses: readonly { id: string; text: string }[]): void {
-    const st = this.db.prepare('INSERT OR REPLACE INTO responses (scenario, sample_id, role, model, text) VALUES (?, ?, ?, ?, ?)');
-    for (const r of responses) st.run(scenario, r.id, role, model, r.text);
+    const st = this.db.prepare('INSERT INTO responses (scenario, sample_id, role, model, text) VALUES (?, ?, ?, ?, ?)');
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM responses WHERE scenario = ? AND role = ?').run(scenario, role);
+      for (const r of responses) st.run(scenario, r.id, role, model, r.text);
+    })();
   }
 
   putReviews(scenario: string, reviews: readonly { id: string; category?: string; tuple: readonly [number, number] | null }[]): void {
     const st = this.db.prepare('INSERT OR REPLACE INTO reviews (scenario, sample_id, category, reference_score, model_score) VALUES (?, ?, ?, ?, ?)');
-    for (const r of reviews) st.run(scenario, r.id, r.category ?? null, r.tuple ? r.tuple[0] : null, r.tuple ? r.tuple[1] : null);
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM reviews WHERE scenario = ?').run(scenario);
+      for (const r of reviews) st.run(scenario, r.id, r.category ?? null, r.tuple ? r.tuple[0] : null, r.tuple ? r.tuple[1] : null);
+    })();
   }
 
   putEmbeddings(scenario: string, path: string, encoders: unknown, cacheKeys: unknown): void {
     this.db.prepare('INSERT OR REPLACE INTO embeddings (scenario, path, sha256, encoders, cache_keys) VALUES (?, ?, ?, ?, ?)').run(scenario, path, fileSha256(path), JSON.stringify(encoders), JSON.stringify(cacheKeys));
+  }
+
+  /** Drops the sample, response, review and embedding rows of scenarios no longer in the study. */
+  retainScenarios(scenarios: readonly string[]): void {
+    const keep = JSON.stringify(scenarios);
+    this.db.transaction(() => {
+      for (const table of ['samples', 'responses', 'reviews', 'embeddings']) {
+        this.db.prepare(`DELETE FROM ${table} WHERE scenario NOT IN (SELECT value FROM json_each(?))`).run(keep);
+      }
+    })();
   }
 
   putResult(key: string, value: unknown): void {

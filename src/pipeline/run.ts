@@ -91,6 +91,11 @@ function defaultClient(e: EndpointConfig): ChatClient {
   return new ChatClient({ baseURL: e.base_url, apiKey, concurrency: e.concurrency, timeoutMs: e.timeout_s * 1000 });
 }
 
+/** The first `limit` samples (data.limit), or all of them. */
+function limited(samples: Sample[], limit: number | undefined): Sample[] {
+  return limit === undefined ? samples : samples.slice(0, limit);
+}
+
 /** Fingerprint of a data set: its samples file when it is a dataset dir, else its path (and split). */
 function datasetFingerprint(src: DataSource): string {
   if (isDatasetDir(src.path)) return fileSha256(join(src.path, SAMPLES_FILE));
@@ -145,6 +150,8 @@ export async function runStudy(config: ResolvedRunConfig, hooks: RunHooks = {}):
   // Image roots and pixel cap from data.images / allow_images_outside / max_image_pixels (data/image-root.ts, io/image.ts).
   const imageLoad = { ...(config.data.images ? { images: config.data.images } : {}), ...(config.data.allow_images_outside ? { allowImagesOutside: true } : {}) };
   const pixelCap = config.data.max_image_pixels !== undefined ? { maxImagePixels: config.data.max_image_pixels } : {};
+  // data.limit joins the fingerprints only when set, so runs without it keep theirs.
+  const limitFp = config.data.limit !== undefined ? { limit: config.data.limit } : {};
   for (const d of ['data', 'responses', 'references', 'reviews', 'embeddings', 'cache']) mkdirSync(join(out, d), { recursive: true });
   const store = new RunStore(join(out, 'run.sqlite'));
   const skipped: string[] = [];
@@ -175,7 +182,7 @@ export async function runStudy(config: ResolvedRunConfig, hooks: RunHooks = {}):
       } else {
         const wild = config.data.wild;
         const fp = fingerprint({
-          source: datasetFingerprint(config.data.id), seed: config.data.seed,
+          source: datasetFingerprint(config.data.id), seed: config.data.seed, ...limitFp,
           ...(wanted.some((s) => s.base === 'llava_bench_in_the_wild') && wild ? { wild: datasetFingerprint(wild), wild_split: config.data.wild_split ?? null } : {}),
           ...(config.translation ? { translation: config.translation.name ?? 'cache only' } : {}),
         });
@@ -183,7 +190,7 @@ export async function runStudy(config: ResolvedRunConfig, hooks: RunHooks = {}):
         if (missing.length > 0) {
           log(`[shift] generating ${missing.length} of ${wanted.length} scenario data sets`);
           let idSamples: Sample[] | undefined;
-          const source = async (): Promise<Sample[]> => (idSamples ??= await loadSource(config.data.id, imageLoad));
+          const source = async (): Promise<Sample[]> => (idSamples ??= limited(await loadSource(config.data.id, imageLoad), config.data.limit));
           const wildSource = await wildFor(config, missing, source, getEncoder, imageLoad);
           const translator = missing.some((s) => s.text?.kind === 'translate' && s.text.language !== 'English') ? translatorFor(config, clientFor) : undefined;
           try {
@@ -220,12 +227,11 @@ export async function runStudy(config: ResolvedRunConfig, hooks: RunHooks = {}):
 
     await hooks.afterShift?.(ordered.map((s) => ({ name: s.name, dataset: s.source.path })));
     const samplesOf = new Map<string, Sample[]>();
+    store.retainScenarios(ordered.map((s) => s.name));
     for (const s of ordered) {
-      const samples = await loadSource(s.source, imageLoad);
+      const samples = limited(await loadSource(s.source, imageLoad), config.data.limit);
       samplesOf.set(s.name, samples);
-      if (store.count('samples', s.name) !== samples.length) {
-        store.putSamples(s.name, samples.map((x) => ({ id: x.id, question: x.question, reference: x.referenceAnswer, category: x.category, image: x.image.kind === 'file' ? x.image.path : x.image.name ?? '(bytes)' })));
-      }
+      store.putSamples(s.name, samples.map((x) => ({ id: x.id, question: x.question, reference: x.referenceAnswer, category: x.category, image: x.image.kind === 'file' ? x.image.path : x.image.name ?? '(bytes)' })));
     }
 
     // ── infer (and references from a model) ────────────────────────────────────────────
@@ -239,7 +245,7 @@ export async function runStudy(config: ResolvedRunConfig, hooks: RunHooks = {}):
         for (const s of ordered) {
           const outPath = join(out, dir, `${s.name}.jsonl`);
           // The endpoint's URL is not part of the fingerprint: the same model may move host or port.
-          const fp = fingerprint({ model: endpoint.name, max_tokens: endpoint.max_tokens, temperature: endpoint.temperature, data: datasetFingerprint(s.source) });
+          const fp = fingerprint({ model: endpoint.name, max_tokens: endpoint.max_tokens, temperature: endpoint.temperature, data: datasetFingerprint(s.source), ...limitFp });
           const n = (samplesOf.get(s.name) as Sample[]).length;
           if (store.completed(stage, s.name, fp)) { skipped.push(`${stage} ${s.name}`); bar.tick(n); continue; }
           const prev = store.getMeta<string>(`fp:${stage}:${s.name}`);
@@ -339,9 +345,9 @@ export async function runStudy(config: ResolvedRunConfig, hooks: RunHooks = {}):
         const setPath = join(out, 'embeddings', `${s.name}.safetensors`);
         const responses = join(out, 'responses', `${s.name}.jsonl`);
         const references = config.references.source === 'model' ? join(out, 'references', `${s.name}.jsonl`) : undefined;
-        const fp = fingerprint({ encoders: config.encoders.kind, modelDir: config.encoders.model_dir ?? null, responses: fileSha256(responses), references: references ? fileSha256(references) : null, data: datasetFingerprint(s.source) });
+        const fp = fingerprint({ encoders: config.encoders.kind, modelDir: config.encoders.model_dir ?? null, responses: fileSha256(responses), references: references ? fileSha256(references) : null, data: datasetFingerprint(s.source), ...limitFp });
         if (!store.completed('embed', s.name, fp)) {
-          const summary = await embedDataset({ dataset: s.source.path, ...(s.source.split ? { split: s.source.split } : {}), responses, references, out: setPath, scenario: s.name, encoder: await getEncoder(), cache: embCache, batchSize: config.encoders.batch_size, progress: false, load: imageLoad, ...pixelCap });
+          const summary = await embedDataset({ dataset: s.source.path, limit: config.data.limit, ...(s.source.split ? { split: s.source.split } : {}), responses, references, out: setPath, scenario: s.name, encoder: await getEncoder(), cache: embCache, batchSize: config.encoders.batch_size, progress: false, load: imageLoad, ...pixelCap });
           store.complete('embed', s.name, fp, setPath, { samples: summary.samples, stats: summary.stats, seconds: summary.seconds }, () =>
             store.putEmbeddings(s.name, setPath, summary.encoders, { image: summary.encoders.image, text: summary.encoders.text }));
           ran.push(`embed ${s.name}`);
@@ -374,7 +380,7 @@ export async function runStudy(config: ResolvedRunConfig, hooks: RunHooks = {}):
         } else skipped.push('estimator');
       }
       const ckpt = loadClubCheckpoint(estimatorPath);
-      for (const s of sets) checkSetAgainstEstimator(s, ckpt.network, estimatorPath);
+      for (const s of sets) checkSetAgainstEstimator(s, ckpt, { allowEncoderMismatch: 'checkpoint' in config.estimator && config.estimator.allow_encoder_mismatch });
 
       // ── estimate ──────────────────────────────────────────────────────────────────────
       const [idSet, ...oodSets] = sets;

@@ -10,7 +10,8 @@
  * corruption (only its strength changes). Manifests carry no timestamps.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../io/atomic-write.js';
 import { basename, extname, join } from 'node:path';
 import { writeDatasetDir, type DatasetManifest } from '../data/dataset-dir.js';
 import { DEFAULT_MAX_IMAGE_PIXELS, imageExtension } from '../io/image-format.js';
@@ -269,7 +270,7 @@ async function generate(
   }
   const order = new Map(opts.scenarios.map((s, i) => [s.name, i]));
   generated.sort((a, b) => order.get(a.name)! - order.get(b.name)!);
-  writeFileSync(
+  writeFileAtomic(
     join(opts.outDir, 'grid.json'),
     `${JSON.stringify({ grid: opts.grid, seed: opts.seed, generator: { tool: 'mllmshift shift', version: VERSION, recipe: SHIFT_RECIPE }, source: opts.source.label, wild: opts.wild?.label ?? null, scenarios: generated.map((g) => ({ name: g.name, modality: g.modality, samples: g.samples })) }, null, 2)}\n`,
   );

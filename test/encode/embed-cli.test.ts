@@ -27,7 +27,7 @@ function dataset(name: string, rows: { id: string; image: string; question: stri
 
 function answers(name: string, rows: [string, string][]): string {
   const p = join(dir, name);
-  writeFileSync(p, jsonl(rows.map(([id, text]) => ({ question_id: id, prompt: 'p', text, answer_id: 'x', model_id: 'm', metadata: {} }))));
+  writeFileSync(p, jsonl(rows.map(([id, text]) => ({ question_id: id, text, answer_id: 'x', model_id: 'm', metadata: {} }))));
   return p;
 }
 
@@ -69,6 +69,10 @@ test('embed --encoders builtin writes a valid embedding set; a second run is ser
   const s2 = JSON.parse(again.stdout);
   assert.equal(s2.stats.images.encoded + s2.stats.texts.encoded, 0);
   assert.deepEqual(readEmbeddingSet(out).y.data, set.y.data);
+  // A .pt estimator is the authors' (trained on the paper encoders): refused on built-in embeddings.
+  const refused = runCli(['emi', out, '--estimator', writeSeededClub(dir, 'pt'), '--json'], env);
+  assert.equal(refused.code, 2, refused.stderr);
+  assert.match(refused.stderr, /embedded with encoders \(image builtin-image-stats, text builtin-text-hashed-ngrams\) but the estimator .*\.pt was trained for \(image clip-vit-b32-patch-mean/);
   // The set feeds an estimator of the paper's shape as it is (768-d).
   const emi = runCli(['emi', out, '--estimator', writeSeededClub(dir), '--json'], env);
   assert.equal(emi.code, 0, emi.stderr);

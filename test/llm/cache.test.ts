@@ -12,10 +12,14 @@ const img = (u: string): ChatRequest['messages'][number] => ({
 });
 const base: ChatRequest = { model: 'm', messages: [img('data:image/png;base64,AAAA')], maxTokens: 10, temperature: 0 };
 
-test('requestKey depends on model, generation parameters, prompt and image, and on nothing else', () => {
-  const k = requestKey(base);
+const URL_A = 'http://127.0.0.1:8000/v1';
+
+test('requestKey depends on endpoint, model, generation parameters, prompt and image, and on nothing else', () => {
+  const key = (r: ChatRequest) => requestKey(r, URL_A);
+  const k = key(base);
   assert.match(k, /^[0-9a-f]{64}$/);
-  assert.equal(requestKey({ ...base, messages: [img('data:image/png;base64,AAAA')] }), k);
+  assert.equal(key({ ...base, messages: [img('data:image/png;base64,AAAA')] }), k);
+  assert.notEqual(requestKey(base, 'http://127.0.0.1:8001/v1'), k, 'another endpoint, another key');
   const variants: ChatRequest[] = [
     { ...base, model: 'm2' },
     { ...base, maxTokens: 11 },
@@ -26,7 +30,7 @@ test('requestKey depends on model, generation parameters, prompt and image, and 
     { ...base, messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } }, { type: 'text', text: 'q2' }] }] },
     { ...base, messages: [{ role: 'system', content: 's' }, img('data:image/png;base64,AAAA')] },
   ];
-  const keys = new Set([k, ...variants.map(requestKey)]);
+  const keys = new Set([k, ...variants.map(key)]);
   assert.equal(keys.size, variants.length + 1);
 });
 
@@ -51,10 +55,18 @@ test('the cache persists across reopening and answers identical requests without
   const other = await completeCached(client, cache, { ...base, temperature: 0.7 });
   assert.deepEqual([other.cached, other.result.text], [false, 'answer q #1']);
   assert.equal(server.requests.length, 2);
+  const sampledAgain = await completeCached(client, cache, { ...base, temperature: 0.7 });
+  assert.deepEqual([sampledAgain.cached, sampledAgain.result.text], [false, 'answer q #2'], 'a sampled request is not cached by default');
+  cache.close();
+  cache = new ResponseCache(path, { sampled: true });
+  await completeCached(client, cache, { ...base, temperature: 0.7 });
+  const sampledCached = await completeCached(client, cache, { ...base, temperature: 0.7 });
+  assert.deepEqual([sampledCached.cached, sampledCached.result.text], [true, 'answer q #3'], 'asked to, the cache keeps sampled replies');
+  assert.equal(server.requests.length, 4);
 
   const rejected = await completeCached(client, cache, { ...base, seed: 5 }, { accept: () => false });
   assert.equal(rejected.cached, false);
   await completeCached(client, cache, { ...base, seed: 5 }, { accept: () => false });
-  assert.equal(server.requests.length, 4, 'replies that are not accepted are not cached');
+  assert.equal(server.requests.length, 6, 'replies that are not accepted are not cached');
   cache.close();
 });

@@ -195,6 +195,12 @@ export function gaussianEstimator(params: Partial<GaussianParams> = {}): MiEstim
     async estimate(x: Matrix, y: Matrix, options: EstimateOptions = {}): Promise<MiEstimate> {
       checkPaired(x, y, 'gaussian', x.cols + y.cols + 2);
       const mi = gaussianMi(x, y, p);
+      if (!Number.isFinite(mi)) {
+        throw new RangeError(
+          'gaussian: the joint covariance of X and Y is singular (a constant column, or columns that are linear combinations of others), '
+          + 'so the Gaussian MI is undefined; drop those columns or regularise with shrinkage=ledoit-wolf',
+        );
+      }
       const b = options.bootstrap ?? 0;
       const ci95 = b > 0 ? bootstrapRows(x.rows, b, options.seed ?? 0, (idx) => gaussianMi(x, y, p, idx)).ci95 : null;
       return { mi, ci95, ciMethod: ci95 ? 'bootstrap-rows' : 'none', n: x.rows, dx: x.cols, dy: y.cols };
