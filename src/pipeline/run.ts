@@ -235,7 +235,9 @@ export async function runStudy(config: ResolvedRunConfig, hooks: RunHooks = {}):
     }
 
     // ── infer (and references from a model) ────────────────────────────────────────────
-    const responseCache = new ResponseCache(join(out, 'cache', 'responses.sqlite'));
+    // The run's own cache keeps sampled replies too (the judge's temperature 0.2): within one study
+    // the easy/hard halves reuse normal's judgments and a rerun reproduces the study.
+    const responseCache = new ResponseCache(join(out, 'cache', 'responses.sqlite'), { sampled: true });
     try {
       const collect = async (role: 'model' | 'reference', endpoint: EndpointConfig, dir: string): Promise<void> => {
         const stage = role === 'model' ? 'infer' : 'references';
