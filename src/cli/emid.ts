@@ -10,7 +10,7 @@ import { loadClubCheckpoint, loadSets, oodWithoutId } from './load-sets.js';
 import { resolveEstimatorPath } from '../encode/artefacts.js';
 import { printJson, runAction } from './run-action.js';
 import { analyseEmid } from '../pipeline/estimate.js';
-import { emidResultsJson, emidUncertaintyJson } from '../pipeline/results-json.js';
+import { emidResultsJson, emidUncertaintyJson, type EmidResultsJson, type EmidUncertaintyJson } from '../pipeline/results-json.js';
 import { emidUncertainty } from '../pipeline/estimate-intervals.js';
 import { fmt, fmtP, renderTable } from '../report/table.js';
 import { clubMomentsFn } from '../accel/club-moments.js';
@@ -68,7 +68,7 @@ export function register(program: Command): void {
           await pool.close();
         }
         const unit = ckpt.network.boundedLogvar ? 'score' : 'nats';
-        const json = uncertainty ? emidUncertaintyJson(emidResultsJson(analysis, ckpt.path, unit), uncertainty) : emidResultsJson(analysis, ckpt.path, unit);
+        const json: EmidResultsJson & Partial<EmidUncertaintyJson> = uncertainty ? emidUncertaintyJson(emidResultsJson(analysis, ckpt.path, unit), uncertainty) : emidResultsJson(analysis, ckpt.path, unit);
         if (opts.json) {
           printJson(json);
           return;
@@ -86,10 +86,10 @@ export function register(program: Command): void {
           const ci = (v: readonly [number, number] | null | undefined): string => (v ? `[${fmt(v[0])}, ${fmt(v[1])}]` : '—');
           const rows2 = analysis.ood.map((o) => {
             const u = uncertainty.ood.get(o.name);
-            return [o.name, ci(u?.emid), u?.emidPValue ?? null, ci(u?.jsd?.visual), ci(u?.jsd?.text), ci(u?.jsd?.oodOutput), ci(u?.bound)];
+            return [o.name, ci(u?.emid), u?.emidPValue ?? null, json.EMID_PermutationPval_Holm?.[o.name] ?? null, json.EMID_PermutationPval_BH?.[o.name] ?? null, ci(u?.jsd?.visual), ci(u?.jsd?.text), ci(u?.jsd?.oodOutput), ci(u?.bound)];
           });
           out.push('', `Uncertainty (${uncertainty.method}, ${bootstrap} replicates, ${permutations} permutations): ID EMI 95 % ${ci(uncertainty.idEmi)}, J_P 95 % ${ci(uncertainty.ood.values().next().value?.jsd?.idOutput)}`);
-          out.push(renderTable(['OOD set', 'EMID 95%', 'p(EMID≠0)', 'J_v 95%', 'J_t 95%', 'J_Q 95%', 'bound 95%'], rows2));
+          out.push(renderTable(['OOD set', 'EMID 95%', 'p(EMID≠0)', 'p Holm', 'p BH', 'J_v 95%', 'J_t 95%', 'J_Q 95%', 'bound 95%'], rows2));
         }
         process.stdout.write(`${out.join('\n')}\n`);
       }),

@@ -71,3 +71,47 @@ export function permutationPValue(observed: number, permuted: ArrayLike<number>)
   for (let b = 0; b < permuted.length; b++) if (Math.abs(permuted[b]) >= t - 1e-15 * Math.max(1, t)) c++;
   return (1 + c) / (1 + permuted.length);
 }
+
+/**
+ * Two-sided paired sign-flip permutation p-value of mean(d) ≠ 0 (the d_i are per-item
+ * differences; under H0 each is symmetric about 0): P random sign vectors, +1 correction.
+ */
+export function signFlipPValue(d: ArrayLike<number>, permutations: number, rng: Rng): number {
+  const n = d.length;
+  if (n < 1) throw new RangeError('signFlipPValue: no differences');
+  let observed = 0;
+  for (let i = 0; i < n; i++) observed += d[i];
+  const permuted = new Float64Array(permutations);
+  for (let b = 0; b < permutations; b++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += rng.next() < 0.5 ? -d[i] : d[i];
+    permuted[b] = s;
+  }
+  return permutationPValue(observed, permuted);
+}
+
+/**
+ * Two-sided two-sample permutation p-value of mean(a) ≠ mean(b): the pooled values are
+ * reassigned to groups of the original sizes P times, +1 correction.
+ */
+export function twoSamplePermutationPValue(a: ArrayLike<number>, b: ArrayLike<number>, permutations: number, rng: Rng): number {
+  const na = a.length;
+  const n = na + b.length;
+  if (na < 1 || b.length < 1) throw new RangeError('twoSamplePermutationPValue: both samples need a value');
+  const pooled = new Float64Array(n);
+  pooled.set(Array.from(a));
+  pooled.set(Array.from(b), na);
+  let total = 0;
+  for (let i = 0; i < n; i++) total += pooled[i];
+  const diff = (sumA: number): number => sumA / na - (total - sumA) / (n - na);
+  let sa = 0;
+  for (let i = 0; i < na; i++) sa += a[i];
+  const permuted = new Float64Array(permutations);
+  for (let k = 0; k < permutations; k++) {
+    const perm = rng.permutation(n);
+    let s = 0;
+    for (let i = 0; i < na; i++) s += pooled[perm[i]];
+    permuted[k] = diff(s);
+  }
+  return permutationPValue(diff(sa), permuted);
+}

@@ -47,3 +47,25 @@ export function benjaminiHochbergAdjust(p: ArrayLike<number>): Float64Array {
   }
   return out;
 }
+
+export interface AdjustedPValues {
+  readonly holm: (number | null)[];
+  readonly bh: (number | null)[];
+}
+
+/**
+ * Holm and BH over the p-values that are present: a null (no test for that scenario) is left
+ * out of the family and stays null, so m counts only the tests actually made.
+ */
+export function adjustPresent(p: readonly (number | null)[]): AdjustedPValues {
+  const at = p.flatMap((v, i) => (v === null ? [] : [i]));
+  const present = at.map((i) => p[i] as number);
+  const holm = holmAdjust(present);
+  const bh = benjaminiHochbergAdjust(present);
+  const out: AdjustedPValues = { holm: p.map(() => null), bh: p.map(() => null) };
+  at.forEach((i, k) => {
+    out.holm[i] = holm[k];
+    out.bh[i] = bh[k];
+  });
+  return out;
+}

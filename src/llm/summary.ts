@@ -13,11 +13,14 @@
  */
 import { InputError } from '../errors.js';
 import { Rng } from '../core/random.js';
+import { signFlipPValue, twoSamplePermutationPValue } from '../core/bootstrap.js';
 import { renderTable } from '../report/table.js';
 import { readJsonl } from './jsonl-log.js';
 
 /** One judged item: [reference score, model score], or null when the judgment failed. */
 export interface ScoredReview {
+  /** The reviewed question's id (`question_id`), when the file records it. */
+  readonly id?: string;
   readonly category?: string;
   readonly tuple: readonly [number, number] | null;
 }
@@ -176,6 +179,25 @@ export function summarizeReviews(reviews: readonly ScoredReview[], options: Summ
   };
 }
 
+/**
+ * Two-sided permutation p-value that a scenario's judge scores differ from the ID set's: the
+ * per-item statistic is model score − reference score (failed judgments left out). Items whose
+ * question ids appear in both files are paired (sign-flip test of the mean per-question
+ * difference, the same question judged under both conditions); with fewer than 2 shared ids the
+ * two files are compared as independent samples (two-sample permutation test of the means).
+ * null when either side has no scored item.
+ */
+export function judgeDifferencePValue(id: readonly ScoredReview[], ood: readonly ScoredReview[], permutations: number, seed: number): number | null {
+  const margin = (r: ScoredReview): number | null => (r.tuple === null ? null : r.tuple[1] - r.tuple[0]);
+  const a = id.map(margin).filter((v): v is number => v !== null);
+  const b = ood.map(margin).filter((v): v is number => v !== null);
+  if (a.length === 0 || b.length === 0 || permutations < 1) return null;
+  const idById = new Map(id.flatMap((r) => (r.id !== undefined && r.tuple !== null ? [[r.id, margin(r) as number] as const] : [])));
+  const paired = ood.flatMap((r) => (r.id !== undefined && r.tuple !== null && idById.has(r.id) ? [(margin(r) as number) - (idById.get(r.id) as number)] : []));
+  const rng = new Rng(seed);
+  return paired.length >= 2 ? signFlipPValue(paired, permutations, rng) : twoSamplePermutationPValue(b, a, permutations, rng);
+}
+
 export interface ReviewFile {
   readonly path: string;
   readonly reviews: ScoredReview[];
@@ -213,9 +235,10 @@ export function readReviewFile(path: string): ReviewFile {
       seen.set(id, contents.lines[i]);
     }
     const category = v.category === undefined || v.category === null ? undefined : String(v.category);
+    const id = typeof v.question_id === 'number' || typeof v.question_id === 'string' ? { id: String(v.question_id) } : {};
     const raw = 'tuple' in v ? v.tuple : v.score;
     if (raw === undefined) throw new InputError(`${where}: no "tuple" (the two scores [reference, model])`);
-    if (raw === null) return { category, tuple: null };
+    if (raw === null) return { ...id, category, tuple: null };
     if (!Array.isArray(raw) || raw.length !== 2 || !raw.every((x) => typeof x === 'number')) {
       throw new InputError(`${where}: "tuple" must be two numbers [reference, model] or null, found ${JSON.stringify(raw)}`);
     }
@@ -224,7 +247,7 @@ export function readReviewFile(path: string): ReviewFile {
       throw new InputError(`${where}: "tuple" scores must be at most ${MAX_SCORE} (the judge scores 1–10), found ${JSON.stringify(raw)}`);
     }
     const ok = Number.isFinite(a) && Number.isFinite(b) && a >= 0 && b >= 0;
-    return { category, tuple: ok ? [a, b] : null };
+    return { ...id, category, tuple: ok ? [a, b] : null };
   });
   return { path, reviews, protocols: [...protocols].sort(), torn: contents.torn };
 }

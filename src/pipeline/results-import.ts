@@ -13,7 +13,7 @@ import { InputError } from '../errors.js';
 import { inPaperOrder } from '../data/scenarios.js';
 import type { Interval, RunResults, ScenarioResult } from '../report/run-results.js';
 import { checkSchema, parseRunResults, readJsonFile } from '../report/run-results-schema.js';
-import { correlationSummary, scenarioShape } from './results.js';
+import { correlationSummary, scenarioShape, withAdjustedPValues } from './results.js';
 
 const num = z.number();
 const record = z.record(z.string(), num);
@@ -93,6 +93,7 @@ function scenarioRow(name: string, isId: boolean, emi: number, emid: number | nu
     emid,
     emidCi95: null,
     emidPValue: null,
+    emidPValueAdjusted: null,
     jsd: null,
     bound,
     boundHolds: emid === null || bound === null ? null : emid <= bound,
@@ -137,7 +138,7 @@ function assemble(scenarios: ScenarioResult[], base: Omit<RunResults, 'scenarios
     EMID_UB: Object.fromEntries(ood.map((s) => [s.name, s.bound as number])),
     PearsonR: emidVsBound.pearson.r,
     PearsonPval: emidVsBound.pearson.p,
-    scenarios,
+    scenarios: withAdjustedPValues(scenarios),
     correlations: { emidVsBound, emiVsRelativePreference: null, emiVsWinRate: null, emiVsSimulatedAccuracy: null },
     boundHoldsEverywhere: ood.every((s) => s.boundHolds === true),
     examples: [],

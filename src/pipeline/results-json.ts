@@ -8,6 +8,7 @@
 import type { JsdTerms } from '../core/emi.js';
 import type { EmidAnalysis, EmiValue } from './estimate.js';
 import type { EmidUncertainty, Interval } from './estimate-intervals.js';
+import { adjustPresent } from '../core/multiplicity.js';
 import { VERSION } from '../version.js';
 
 export interface EmiResultsJson {
@@ -114,6 +115,9 @@ export interface EmidUncertaintyJson {
   EMID_UB_CI95?: Record<string, Interval>;
   JSD_CI95?: Record<string, { visual: Interval; text: Interval; idOutput: Interval; oodOutput: Interval }>;
   EMID_PermutationPval?: Record<string, number>;
+  /** EMID_PermutationPval adjusted across the OOD sets: Holm (FWER) and Benjamini–Hochberg (FDR). */
+  EMID_PermutationPval_Holm?: Record<string, number>;
+  EMID_PermutationPval_BH?: Record<string, number>;
   uncertainty: UncertaintyJson;
 }
 
@@ -132,6 +136,12 @@ export function emidUncertaintyJson(json: EmidResultsJson, u: EmidUncertainty): 
     if (o.bound && extra.EMID_UB_CI95) extra.EMID_UB_CI95[name] = o.bound;
     if (o.jsd && extra.JSD_CI95) extra.JSD_CI95[name] = jsdTerms(o.jsd);
     if (o.emidPValue !== null && extra.EMID_PermutationPval) extra.EMID_PermutationPval[name] = o.emidPValue;
+  }
+  if (extra.EMID_PermutationPval) {
+    const names = Object.keys(extra.EMID_PermutationPval);
+    const adj = adjustPresent(names.map((n) => extra.EMID_PermutationPval![n]));
+    extra.EMID_PermutationPval_Holm = Object.fromEntries(names.map((n, i) => [n, adj.holm[i] as number]));
+    extra.EMID_PermutationPval_BH = Object.fromEntries(names.map((n, i) => [n, adj.bh[i] as number]));
   }
   return { ...json, ...extra };
 }

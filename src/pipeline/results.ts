@@ -4,6 +4,7 @@
  * correlations: EMID vs bound, EMI vs relative preference, EMI vs win rate (and, for the demo,
  * EMI vs the simulated model's known accuracy).
  */
+import { adjustPresent } from '../core/multiplicity.js';
 import { kendall, pearson, spearman } from '../core/stats.js';
 import { inPaperOrder, parseScenario } from '../data/scenarios.js';
 import type { CorrelationSummary, ExampleResponse, RunResults, ScenarioResult } from '../report/run-results.js';
@@ -18,6 +19,24 @@ export interface JudgeScores {
   readonly winRateCi95: readonly [number, number] | null;
   readonly judged: number;
   readonly failed: number;
+  /** Permutation p-value of the judge difference from the ID set (judgeDifferencePValue); null for the ID set. */
+  readonly differencePValue: number | null;
+}
+
+/**
+ * The run's p-values adjusted across its scenarios by Holm and Benjamini–Hochberg: the EMID ≠ 0
+ * permutation p-values form one family, the judge differences another. Scenarios without a
+ * p-value stay out of the family (and get null).
+ */
+export function withAdjustedPValues(scenarios: readonly ScenarioResult[]): ScenarioResult[] {
+  const emid = adjustPresent(scenarios.map((s) => s.emidPValue));
+  const judge = adjustPresent(scenarios.map((s) => s.judge?.differencePValue ?? null));
+  const pair = (h: number | null, b: number | null) => (h === null || b === null ? null : { holm: h, bh: b });
+  return scenarios.map((s, i) => ({
+    ...s,
+    emidPValueAdjusted: pair(emid.holm[i], emid.bh[i]),
+    judge: s.judge === null ? null : { ...s.judge, differencePValueAdjusted: pair(judge.holm[i], judge.bh[i]) },
+  }));
 }
 
 /** Pearson, Spearman and Kendall of y on x; null when fewer than 3 pairs. */
@@ -67,9 +86,12 @@ export interface AssembleOptions {
 }
 
 export function assembleRunResults(a: EmidAnalysis, u: EmidUncertainty | null, o: AssembleOptions): RunResults {
-  const judge = (name: string): ScenarioResult['judge'] => o.judge.get(name) ?? null;
+  const judge = (name: string): ScenarioResult['judge'] => {
+    const j = o.judge.get(name);
+    return j ? { ...j, differencePValueAdjusted: null } : null;
+  };
   const idShape = scenarioShape(a.id.name);
-  const scenarios: ScenarioResult[] = [
+  const scenarios: ScenarioResult[] = withAdjustedPValues([
     {
       name: a.id.name,
       modality: 'id',
@@ -83,6 +105,7 @@ export function assembleRunResults(a: EmidAnalysis, u: EmidUncertainty | null, o
       emid: null,
       emidCi95: null,
       emidPValue: null,
+      emidPValueAdjusted: null,
       jsd: null,
       bound: null,
       boundHolds: null,
@@ -105,6 +128,7 @@ export function assembleRunResults(a: EmidAnalysis, u: EmidUncertainty | null, o
         emid: s.emid,
         emidCi95: un?.emid ?? null,
         emidPValue: un?.emidPValue ?? null,
+        emidPValueAdjusted: null,
         jsd: s.jsd,
         bound: s.bound,
         boundHolds: s.emid <= s.bound,
@@ -112,7 +136,7 @@ export function assembleRunResults(a: EmidAnalysis, u: EmidUncertainty | null, o
         simulatedAccuracy: o.simulatedAccuracy?.get(s.name) ?? null,
       };
     }),
-  ];
+  ]);
   const withJudge = scenarios.filter((s) => s.judge !== null);
   const withAcc = scenarios.filter((s) => s.simulatedAccuracy !== null);
   const ood = scenarios.filter((s) => s.emid !== null);

@@ -19,7 +19,7 @@ import { ChatClient, apiKeyFromEnv } from '../llm/client.js';
 import { ResponseCache } from '../llm/cache.js';
 import { collectResponses } from '../llm/infer.js';
 import { judgeAnswers } from '../llm/judge.js';
-import { readReviewFile, summarizeReviews } from '../llm/summary.js';
+import { judgeDifferencePValue, readReviewFile, summarizeReviews, type ScoredReview } from '../llm/summary.js';
 import { readJsonl } from '../llm/jsonl-log.js';
 import { embedDataset } from '../encode/embed-dataset.js';
 import { EmbeddingCache } from '../encode/cache.js';
@@ -280,6 +280,7 @@ export async function runStudy(config: ResolvedRunConfig, hooks: RunHooks = {}):
 
       // ── judge ─────────────────────────────────────────────────────────────────────────
       const judgeScores = new Map<string, JudgeScores>();
+      const reviewsOf = new Map<string, ScoredReview[]>();
       if (config.judge) {
         const judge = config.judge;
         const protocol = chooseJudgeProtocol({ protocol: judge.protocol, rules: judge.rules, systemPrompt: judge.system_prompt, modelDir: judge.model_dir });
@@ -312,6 +313,7 @@ export async function runStudy(config: ResolvedRunConfig, hooks: RunHooks = {}):
               throw new RemoteError(`[judge] ${s.name}: ${summary.failures.length} judge requests failed (first: ${summary.failures[0].message}); reviews so far are saved in ${outPath}; rerun to continue`);
             }
             const file = readReviewFile(outPath);
+          reviewsOf.set(s.name, file.reviews);
             store.complete('judge', s.name, fp, outPath, { reviews: file.reviews.length, unparsable: summary.unparsable });
             // readReviewFile keeps the scores in file order; the sample ids come from the same lines.
             const raw = readJsonl(outPath).values as { question_id?: unknown }[];
@@ -323,6 +325,7 @@ export async function runStudy(config: ResolvedRunConfig, hooks: RunHooks = {}):
             bar.tick(n);
           }
           const file = readReviewFile(outPath);
+          reviewsOf.set(s.name, file.reviews);
           const all = summarizeReviews(file.reviews, { resamples: config.analysis.bootstrap > 0 ? Math.max(200, config.analysis.bootstrap) : 0, seed: config.analysis.seed })
             .categories.find((c) => c.category === 'all');
           if (all && all.relativeScore !== null && all.winRate !== null) {
@@ -333,6 +336,7 @@ export async function runStudy(config: ResolvedRunConfig, hooks: RunHooks = {}):
               winRateCi95: all.winRateCI,
               judged: all.n,
               failed: all.failed,
+              differencePValue: s === ordered[0] ? null : judgeDifferencePValue(reviewsOf.get(ordered[0].name) ?? [], file.reviews, config.analysis.permutations, config.analysis.seed),
             });
           }
         }

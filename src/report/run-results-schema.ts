@@ -11,6 +11,7 @@ import type { RunResults } from './run-results.js';
 const num = z.number();
 const interval = z.tuple([num, num]).nullable();
 const nullableNum = num.nullable();
+const adjusted = z.object({ holm: num, bh: num }).nullable().default(null);
 
 const correlation = z.object({
   n: z.number().int().nonnegative(),
@@ -32,6 +33,8 @@ const scenario = z.object({
   emid: nullableNum,
   emidCi95: interval,
   emidPValue: nullableNum,
+  // Absent in results written before multiplicity adjustments existed.
+  emidPValueAdjusted: adjusted,
   jsd: z.object({ visual: num, text: num, idOutput: num, oodOutput: num }).nullable(),
   bound: nullableNum,
   boundHolds: z.boolean().nullable(),
@@ -43,6 +46,8 @@ const scenario = z.object({
       winRateCi95: interval,
       judged: z.number().int().nonnegative(),
       failed: z.number().int().nonnegative(),
+      differencePValue: nullableNum.default(null),
+      differencePValueAdjusted: adjusted,
     })
     .nullable(),
   simulatedAccuracy: nullableNum,

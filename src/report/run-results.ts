@@ -15,6 +15,12 @@ export interface CorrelationSummary {
 
 export type Interval = readonly [number, number];
 
+/** A p-value adjusted for multiplicity across the scenarios of a run. */
+export interface AdjustedP {
+  readonly holm: number;
+  readonly bh: number;
+}
+
 export interface ScenarioResult {
   /** Scenario name, e.g. `llava_bench_coco_defocus_blur_3_sr_7`. */
   readonly name: string;
@@ -32,6 +38,8 @@ export interface ScenarioResult {
   readonly emidCi95: Interval | null;
   /** Permutation p-value of EMID ≠ 0. */
   readonly emidPValue: number | null;
+  /** emidPValue adjusted across the run's OOD scenarios (Holm 1979: FWER; Benjamini–Hochberg 1995: FDR). */
+  readonly emidPValueAdjusted: AdjustedP | null;
   readonly jsd: { readonly visual: number; readonly text: number; readonly idOutput: number; readonly oodOutput: number } | null;
   readonly bound: number | null;
   /** EMID ≤ bound (null for the ID set). */
@@ -44,6 +52,10 @@ export interface ScenarioResult {
     readonly winRateCi95: Interval | null;
     readonly judged: number;
     readonly failed: number;
+    /** Permutation p-value that the judge's (model − reference) score differs from the ID set's (null for the ID set). */
+    readonly differencePValue: number | null;
+    /** differencePValue adjusted across the run's judged OOD scenarios. */
+    readonly differencePValueAdjusted: AdjustedP | null;
   } | null;
   /** Known accuracy of a simulated model (demo only). */
   readonly simulatedAccuracy: number | null;

@@ -48,6 +48,7 @@ function shown(v: Value, digits: number | 'p' | undefined): string {
 /** The per-scenario table: one row per scenario, ID first, in the paper's order. */
 export function scenarioTable(r: RunResults): TableData<ScenarioResult> {
   const judged = r.scenarios.some((s) => s.judge !== null);
+  const hasJudgeP = r.scenarios.some((s) => (s.judge?.differencePValue ?? null) !== null);
   const simulated = r.scenarios.some((s) => s.simulatedAccuracy !== null);
   const grid = gridKind(r);
   const sameN = new Set(r.scenarios.map((s) => s.n)).size === 1;
@@ -58,6 +59,8 @@ export function scenarioTable(r: RunResults): TableData<ScenarioResult> {
     { label: 'EMI', key: 'EMI', value: (s) => s.emi, ci: (s) => s.emiCi95, digits: 4, ciInFilesOnly: true },
     { label: 'EMID', key: 'EMID', value: (s) => s.emid, ci: (s) => s.emidCi95, digits: 4 },
     { label: 'p (EMID≠0)', key: 'EMID_p', value: (s) => s.emidPValue, digits: 'p' },
+    { label: 'p Holm', key: 'EMID_p_holm', value: (s) => s.emidPValueAdjusted?.holm ?? null, digits: 'p' },
+    { label: 'p BH', key: 'EMID_p_bh', value: (s) => s.emidPValueAdjusted?.bh ?? null, digits: 'p' },
     { label: 'J_v', key: 'J_v', value: (s) => s.jsd?.visual ?? null, digits: 4 },
     { label: 'J_t', key: 'J_t', value: (s) => s.jsd?.text ?? null, digits: 4 },
     { label: 'J_Q', key: 'J_Q', value: (s) => s.jsd?.oodOutput ?? null, digits: 4 },
@@ -69,12 +72,16 @@ export function scenarioTable(r: RunResults): TableData<ScenarioResult> {
     cols.push(
       { label: 'RP (%)', key: 'relative_preference', value: (s) => s.judge?.relativePreference ?? null, ci: (s) => s.judge?.relativePreferenceCi95 ?? null, digits: 1 },
       { label: 'Win rate (%)', key: 'win_rate', value: (s) => s.judge?.winRate ?? null, ci: (s) => s.judge?.winRateCi95 ?? null, digits: 1, ciInFilesOnly: true },
+      { label: 'p (judge≠ID)', key: 'judge_p', value: (s) => s.judge?.differencePValue ?? null, digits: 'p', inFilesOnly: !hasJudgeP },
+      { label: 'p Holm (judge)', key: 'judge_p_holm', value: (s) => s.judge?.differencePValueAdjusted?.holm ?? null, digits: 'p', inFilesOnly: !hasJudgeP },
+      { label: 'p BH (judge)', key: 'judge_p_bh', value: (s) => s.judge?.differencePValueAdjusted?.bh ?? null, digits: 'p', inFilesOnly: !hasJudgeP },
     );
   }
   if (simulated) cols.push({ label: 'Sim. accuracy', key: 'simulated_accuracy', value: (s) => s.simulatedAccuracy, digits: 3 });
   const hasJsd = r.scenarios.some((s) => s.jsd !== null);
   const hasP = r.scenarios.some((s) => s.emidPValue !== null);
-  const columns = cols.filter((c) => (hasJsd || !c.key.startsWith('J_')) && (hasP || c.key !== 'EMID_p'));
+  const hasAdjusted = r.scenarios.some((s) => s.emidPValueAdjusted !== null);
+  const columns = cols.filter((c) => (hasJsd || !c.key.startsWith('J_')) && (hasP || c.key !== 'EMID_p') && (hasAdjusted || !c.key.startsWith('EMID_p_')));
   return { id: 'table-scenarios', title: 'Per-scenario results', columns, rows: r.scenarios, emphasise: (s) => s.modality === 'id' };
 }
 

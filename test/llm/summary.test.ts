@@ -112,10 +112,10 @@ test('reading review files: ours, LLaVA\'s, failures and bad lines', () => {
   const r = readReviewFile(p);
   assert.equal(r.torn, true);
   assert.deepEqual(r.reviews, [
-    { category: 'conv', tuple: [8, 7] },
-    { category: 'conv', tuple: null },
-    { category: 'detail', tuple: null },
-    { category: undefined, tuple: [6, 8] },
+    { id: '0', category: 'conv', tuple: [8, 7] },
+    { id: '1', category: 'conv', tuple: null },
+    { id: '2', category: 'detail', tuple: null },
+    { id: '3', category: undefined, tuple: [6, 8] },
   ]);
   const s = summarizeReviews(r.reviews, { resamples: 0 });
   assert.deepEqual(s.categories.map((c) => [c.category, c.n, c.failed]), [['all', 2, 2], ['conv', 1, 1], ['detail', 0, 1]]);

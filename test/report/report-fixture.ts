@@ -79,11 +79,12 @@ export function makeRunResults(o: FixtureOptions = {}): RunResults {
         emid,
         emidCi95: intervals && emid !== null ? [emid - 0.05, emid + 0.05] : null,
         emidPValue: intervals && emid !== null ? Math.min(1, 0.5 * Math.exp(-25 * emid)) : null,
+        emidPValueAdjusted: null,
         jsd: isId ? null : { visual: jv, text: jt, idOutput: jp, oodOutput: jq },
         bound,
         boundHolds: emid === null || bound === null ? null : emid <= bound,
         judge: judge
-          ? { relativePreference: rp, relativePreferenceCi95: intervals ? [rp - 4, rp + 4] : null, winRate: wr, winRateCi95: intervals ? [wr - 5, wr + 5] : null, judged: 90, failed: isId ? 1 : 0 }
+          ? { relativePreference: rp, relativePreferenceCi95: intervals ? [rp - 4, rp + 4] : null, winRate: wr, winRateCi95: intervals ? [wr - 5, wr + 5] : null, judged: 90, failed: isId ? 1 : 0, differencePValue: null, differencePValueAdjusted: null }
           : null,
         simulatedAccuracy: o.accuracy ? 0.9 - 0.8 * (emid ?? 0) : null,
       });
