@@ -20,7 +20,6 @@ import { ResponseCache } from '../llm/cache.js';
 import { collectResponses } from '../llm/infer.js';
 import { judgeAnswers } from '../llm/judge.js';
 import { judgeDifferencePValue, readReviewFile, summarizeReviews, type ScoredReview } from '../llm/summary.js';
-import { readJsonl } from '../llm/jsonl-log.js';
 import { embedDataset } from '../encode/embed-dataset.js';
 import { EmbeddingCache } from '../encode/cache.js';
 import { loadEncoder, type EncoderChoice } from '../encode/embed.js';
@@ -313,11 +312,8 @@ export async function runStudy(config: ResolvedRunConfig, hooks: RunHooks = {}):
               throw new RemoteError(`[judge] ${s.name}: ${summary.failures.length} judge requests failed (first: ${summary.failures[0].message}); reviews so far are saved in ${outPath}; rerun to continue`);
             }
             const file = readReviewFile(outPath);
-          reviewsOf.set(s.name, file.reviews);
             store.complete('judge', s.name, fp, outPath, { reviews: file.reviews.length, unparsable: summary.unparsable });
-            // readReviewFile keeps the scores in file order; the sample ids come from the same lines.
-            const raw = readJsonl(outPath).values as { question_id?: unknown }[];
-            store.putReviews(s.name, file.reviews.map((r, i) => ({ id: String(raw[i]?.question_id ?? i), category: r.category, tuple: r.tuple })));
+            store.putReviews(s.name, file.reviews.map((r, i) => ({ id: r.id ?? String(i), category: r.category, tuple: r.tuple })));
             bar.tick(n - seen);
             ran.push(`judge ${s.name}`);
           } else {
