@@ -3,7 +3,9 @@
  * `Image.open(p).convert("RGB")` gives: palette lookup for 1/4/8-bit images, bit fields
  * scaled as `v * 255 / max` (integer division, as PIL's BGR;15/BGR;16 unpackers), alpha
  * dropped. Headers: OS/2 core (12 bytes) and Windows info (40 bytes and the v2–v5 extensions);
- * bottom-up and top-down rows. RLE-compressed, JPEG/PNG-in-BMP and 2/64-bit files are refused.
+ * bottom-up and top-down rows; RLE8/RLE4 read as PIL's BmpRleDecoder reads them (its delta
+ * escape skips two bytes before the offsets; absolute runs advance by their count). JPEG/PNG-in-BMP
+ * and 2/64-bit files are refused.
  * Every offset is checked against the buffer before it is read.
  */
 import { InputError } from '../errors.js';
@@ -65,8 +67,10 @@ function parse(b: Uint8Array, label: string): Layout {
     masks = [v.getUint32(at, true), v.getUint32(at + 4, true), v.getUint32(at + 8, true)];
     if (headerSize < 52) next += compression === 6 ? 16 : 12;
     if (bits !== 16 && bits !== 32) throw bad(`bit fields with ${bits} bits per pixel`);
-  } else if (compression !== 0) {
-    throw bad(`compression ${({ 1: 'RLE8', 2: 'RLE4', 4: 'JPEG', 5: 'PNG' } as Record<number, string>)[compression] ?? compression} is not supported`);
+  } else if ((compression === 1 && bits !== 8) || (compression === 2 && bits !== 4)) {
+    throw bad(`RLE${compression === 1 ? 8 : 4} with ${bits} bits per pixel`);
+  } else if (compression !== 0 && compression !== 1 && compression !== 2) {
+    throw bad(`compression ${({ 4: 'JPEG', 5: 'PNG' } as Record<number, string>)[compression] ?? compression} is not supported`);
   }
   if (![1, 4, 8, 16, 24, 32].includes(bits)) throw bad(`${bits} bits per pixel is not supported`);
   let palette: Uint8Array | undefined;
@@ -97,6 +101,7 @@ export function bmpHeader(b: Uint8Array, label: string): BmpHeader {
 export function decodeBmp(b: Uint8Array, label: string): { width: number; height: number; data: Uint8Array } {
   const L = parse(b, label);
   const { width, height, bits } = L;
+  if (L.compression === 1 || L.compression === 2) return decodeRle(b, L, label);
   const stride = Math.floor((width * bits + 31) / 32) * 4;
   if (L.pixelOffset + stride * height > b.length) {
     throw new InputError(`${label}: cannot decode image (BMP: pixel data is truncated: ${b.length} bytes, need ${L.pixelOffset + stride * height})`);
@@ -133,6 +138,64 @@ export function decodeBmp(b: Uint8Array, label: string): { width: number; height
     }
   }
   return { width, height, data: out };
+}
+
+/** RLE8/RLE4 palette indices in file order, as PIL's BmpRleDecoder produces them, then the palette lookup. */
+function decodeRle(b: Uint8Array, L: Layout, label: string): { width: number; height: number; data: Uint8Array } {
+  const { width: w, height: h } = L;
+  const rle4 = L.compression === 2;
+  const idx = new Uint8Array(w * h);
+  let n = 0; // indices produced (writes past w·h are dropped)
+  const put = (v: number): void => {
+    if (n < idx.length) idx[n] = v;
+    n++;
+  };
+  let x = 0;
+  let p = L.pixelOffset;
+  while (n < w * h && p + 1 < b.length) {
+    const count = b[p];
+    const byte = b[p + 1];
+    p += 2;
+    if (count > 0) {
+      const run = Math.max(0, Math.min(count, w - x));
+      for (let i = 0; i < run; i++) put(rle4 ? (i % 2 === 0 ? byte >> 4 : byte & 15) : byte);
+      x += run;
+    } else if (byte === 0) {
+      while (n % w !== 0) put(0);
+      x = 0;
+    } else if (byte === 1) {
+      break;
+    } else if (byte === 2) {
+      if (p + 4 > b.length) break;
+      const [right, up] = [b[p + 2], b[p + 3]];
+      p += 4;
+      for (let i = 0, k = right + up * w; i < k && n < w * h; i++) put(0);
+      x = n % w;
+    } else {
+      const bytes = rle4 ? byte >> 1 : byte;
+      if (p + bytes > b.length) break;
+      for (let i = 0; i < bytes; i++) {
+        if (rle4) {
+          put(b[p + i] >> 4);
+          put(b[p + i] & 15);
+        } else put(b[p + i]);
+      }
+      p += bytes;
+      x += byte;
+      if (p % 2 !== 0) p++;
+    }
+  }
+  if (n < w * h) throw new InputError(`${label}: cannot decode image (BMP: RLE data is truncated: ${n} of ${w * h} pixels)`);
+  const out = new Uint8Array(w * h * 3);
+  const pal = L.palette!;
+  for (let y = 0; y < h; y++) {
+    const src = (L.topDown ? y : h - 1 - y) * w;
+    for (let x2 = 0; x2 < w; x2++) {
+      const i = idx[src + x2];
+      out.set(pal.subarray(3 * i, 3 * i + 3), 3 * (y * w + x2));
+    }
+  }
+  return { width: w, height: h, data: out };
 }
 
 interface Field {

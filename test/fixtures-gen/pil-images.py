@@ -31,6 +31,7 @@ def swapped_primaries_icc():
     """lcms's sRGB profile with the red and blue colorant tags swapped: a valid, clearly non-sRGB profile."""
     b = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile('sRGB')).tobytes())
     b[84:100] = bytes(16)  # profile id (MD5): 0 = not computed
+    b[24:36] = struct.pack('>6H', 2020, 1, 1, 0, 0, 0)  # fixed creation date: the same bytes on every run
     n = struct.unpack('>I', b[128:132])[0]
     tags = {}
     for i in range(n):
@@ -51,6 +52,42 @@ def bmp(bits, width, height, rows, palette=b'', compression=0, masks=None, top_d
     info = struct.pack('<IiiHHIIiiII', header_size, width, -height if top_down else height, 1, bits, compression,
                        len(pixels), 2835, 2835, len(palette) // 4, 0)
     return b'BM' + struct.pack('<IHHI', off + len(pixels), 0, 0, off) + info + extra + palette + pixels
+
+
+def rle(rows, rle4):
+    """RLE8/RLE4 pixel data (bottom-up rows of palette indices): encoded runs for repeats, absolute runs
+    (even lengths for RLE4) for the rest, an end-of-line after each row and an end-of-bitmap."""
+    out = bytearray()
+    for row in reversed(rows):
+        i = 0
+        while i < len(row):
+            j = i
+            while j < len(row) and row[j] == row[i] and j - i < 255:
+                j += 1
+            if j - i >= 3 or len(row) - i < 4:
+                n = j - i
+                out += bytes((n, (row[i] << 4) | row[i] if rle4 else row[i]))
+                i = j
+                continue
+            n = min(len(row) - i, 254) & ~1 if rle4 else min(len(row) - i, 255)
+            n = max(n, 3 if not rle4 else 4)
+            lit = row[i:i + n]
+            if rle4:
+                data = bytes((lit[k] << 4) | lit[k + 1] for k in range(0, n, 2))
+            else:
+                data = bytes(lit)
+            out += bytes((0, n)) + data
+            if len(data) % 2:
+                out += b'\0'
+            i += n
+        out += b'\0\0'
+    return bytes(out + b'\0\1')
+
+
+def bmp_rle(bits, width, height, payload, palette):
+    off = 14 + 40 + len(palette)
+    info = struct.pack('<IiiHHIIiiII', 40, width, height, 1, bits, 1 if bits == 8 else 2, len(payload), 2835, 2835, len(palette) // 4, 0)
+    return b'BM' + struct.pack('<IHHI', off + len(payload), 0, 0, off) + info + palette + payload
 
 
 def png16(colour_type, channels):
@@ -133,6 +170,12 @@ def build():
     idx = list(pal.getdata())
     rows4 = [bytes(((idx[y * W + x] & 15) << 4) | ((idx[y * W + x + 1] & 15) if x + 1 < W else 0) for x in range(0, W, 2)) for y in range(H)]
     files['palette4.bmp'] = bmp(4, W, H, rows4, palette=pal_bgrx)
+    pal256 = pal.getpalette()[:48] + [0] * (768 - 48)
+    pal256_bgrx = b''.join(bytes((pal256[3 * i + 2], pal256[3 * i + 1], pal256[3 * i], 0)) for i in range(256))
+    # runs: the left half of each row is one colour, the right half the palette image
+    runs = [[idx[y * W] if x < W // 2 else idx[y * W + x] for x in range(W)] for y in range(H)]
+    files['rle8.bmp'] = bmp_rle(8, W, H, rle(runs, False), pal256_bgrx)
+    files['rle4.bmp'] = bmp_rle(4, W, H, rle([[v & 15 for v in r] for r in runs], True), pal_bgrx)
     files['palette4-short.bmp'] = bmp(4, W, H, rows4, palette=pal_bgrx[:8 * 4])  # indices past the 8 colours given
     px = list(rgb.getdata())
     rows565 = [b''.join(struct.pack('<H', ((r >> 3) << 11) | ((g >> 2) << 5) | (b >> 3)) for (r, g, b) in px[y * W:(y + 1) * W]) for y in range(H)]

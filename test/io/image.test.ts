@@ -48,6 +48,13 @@ test('a truncated JPEG, an empty buffer and unknown bytes are one-line InputErro
   }
 });
 
+test('truncated BMPs (plain and RLE) are refused with one line', async () => {
+  for (const name of ['rgb24.bmp', 'rle8.bmp', 'rle4.bmp']) {
+    const b = readFileSync(DIR + name);
+    await assert.rejects(decodeImage(new Uint8Array(b.subarray(0, b.length - 40)), name), (e: Error) => e instanceof InputError && /: cannot decode image \(BMP: .*truncated/.test(e.message) && !e.message.includes('\n'));
+  }
+});
+
 test('the pixel cap refuses from the header', async () => {
   await assert.rejects(decodeImage(readFileSync(`${DIR}rgb.png`), 'a.png', { maxPixels: 23 * 17 - 1 }), /a\.png: image is 23×17 = 391 pixels, over the limit of 390/);
   await assert.rejects(decodeImage(readFileSync(`${DIR}rgb24.bmp`), 'a.bmp', { maxPixels: 100 }), /over the limit of 100/);
