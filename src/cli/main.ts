@@ -23,6 +23,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   embed: () => import('./embed.js'),
   models: () => import('./models.js'),
   report: () => import('./report.js'),
+  serve: () => import('./serve.js'),
   run: () => import('./run.js'),
   demo: () => import('./demo.js'),
   monitor: () => import('./monitor.js'),

@@ -107,32 +107,53 @@ export function emiLeaveOneOut(net: ClubNetwork, xv: Parameters<typeof queryEmbe
   return out;
 }
 
+/** Judge-score drops (ID − shifted model score) of the samples judged in both sets, largest first; [] when none. */
+export function judgeDrops(samples: RunSamples, idScenario: string, scenario: string): SampleDrop[] {
+  const id = samples.byScenario.get(idScenario);
+  const ood = samples.byScenario.get(scenario);
+  if (!id || !ood) return [];
+  const judged = [...ood.values()].filter((s) => s.modelScore !== null && id.get(s.id)?.modelScore != null);
+  return judged.map((s) => ({ id: s.id, drop: (id.get(s.id)!.modelScore as number) - (s.modelScore as number) })).sort(byDrop);
+}
+
+function byDrop(a: SampleDrop, b: SampleDrop): number {
+  return b.drop - a.drop || a.id.localeCompare(b.id);
+}
+
+/** Leave-one-out contributions to EMI of each sample of a scenario's embedding set, by sample id (empty when the set or estimator is missing). */
+export function emiContributions(runDir: string, scenario: string, net: ClubNetwork | null): Map<string, number> {
+  const path = join(runDir, 'embeddings', `${scenario}.safetensors`);
+  if (!net || !existsSync(path)) return new Map();
+  const set = readEmbeddingSet(path);
+  const loo = emiLeaveOneOut(net, set.xv, set.xt, set.yHat, set.y);
+  return new Map((set.sampleIds ?? []).map((sid, i) => [sid, loo[i]]));
+}
+
+/** The estimator network of a run (null when its checkpoint is gone). */
+export function runEstimator(path: string | null): ClubNetwork | null {
+  return path && existsSync(path) ? loadClubCheckpoint(path).network : null;
+}
+
+/**
+ * Contributions to EMID = EMI(ID) − EMI(OOD): leaving sample i out of both sets changes EMID
+ * by a_i − b_i (a, b: its leave-one-out contributions to the two EMIs); largest first.
+ */
+export function emidContributionDrops(idContrib: ReadonlyMap<string, number>, oodContrib: ReadonlyMap<string, number>): SampleDrop[] {
+  return [...oodContrib].flatMap(([sid, v]) => (idContrib.has(sid) ? [{ id: sid, drop: (idContrib.get(sid) as number) - v }] : [])).sort(byDrop);
+}
+
 /**
  * Per-sample drops from the ID set to `scenario`, largest first. Judge scores when both sets
  * have them; otherwise leave-one-out contributions to EMID from the run's embedding sets and
  * `estimator` (null when neither is available).
  */
 export function sampleDrops(samples: RunSamples, idScenario: string, scenario: string, estimator: string | null): { kind: DropKind; drops: SampleDrop[] } | null {
-  const id = samples.byScenario.get(idScenario);
-  const ood = samples.byScenario.get(scenario);
-  if (!id || !ood) return null;
-  const judged = [...ood.values()].filter((s) => s.modelScore !== null && id.get(s.id)?.modelScore != null);
-  if (judged.length > 0) {
-    const drops = judged.map((s) => ({ id: s.id, drop: (id.get(s.id)!.modelScore as number) - (s.modelScore as number) }));
-    return { kind: 'judge', drops: drops.sort((a, b) => b.drop - a.drop || a.id.localeCompare(b.id)) };
-  }
-  const idSet = join(samples.runDir, 'embeddings', `${idScenario}.safetensors`);
-  const oodSet = join(samples.runDir, 'embeddings', `${scenario}.safetensors`);
-  if (!estimator || !existsSync(estimator) || !existsSync(idSet) || !existsSync(oodSet)) return null;
-  const net = loadClubCheckpoint(estimator).network;
-  const contributions = (path: string): Map<string, number> => {
-    const set = readEmbeddingSet(path);
-    const loo = emiLeaveOneOut(net, set.xv, set.xt, set.yHat, set.y);
-    return new Map((set.sampleIds ?? []).map((sid, i) => [sid, loo[i]]));
-  };
-  const a = contributions(idSet);
-  const b = contributions(oodSet);
-  // EMID = EMI(ID) − EMI(OOD): leaving the sample out of both changes EMID by a_i − b_i.
-  const drops = [...b].flatMap(([sid, v]) => (a.has(sid) ? [{ id: sid, drop: (a.get(sid) as number) - v }] : []));
-  return { kind: 'emid-contribution', drops: drops.sort((x, y) => y.drop - x.drop || x.id.localeCompare(y.id)) };
+  if (!samples.byScenario.has(idScenario) || !samples.byScenario.has(scenario)) return null;
+  const judged = judgeDrops(samples, idScenario, scenario);
+  if (judged.length > 0) return { kind: 'judge', drops: judged };
+  const net = runEstimator(estimator);
+  const a = emiContributions(samples.runDir, idScenario, net);
+  const b = emiContributions(samples.runDir, scenario, net);
+  if (a.size === 0 || b.size === 0) return null;
+  return { kind: 'emid-contribution', drops: emidContributionDrops(a, b) };
 }
