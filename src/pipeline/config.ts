@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { unsafeNameReason } from '../data/names.js';
 
 const endpoint = z.object({
   /** Model name sent to the endpoint. */
@@ -34,9 +35,15 @@ const wildSplit = z.union([
   z.object({ distance: z.enum(['centroid', 'nearest']) }).strict(),
 ]);
 
+/** A scenario name: it names files and folders in the output, so one rule (data/names.ts). */
+const scenarioName = z.string().min(1).superRefine((name, ctx) => {
+  const reason = unsafeNameReason(name);
+  if (reason !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, message: reason });
+});
+
 const scenarioSpec = z.union([
   z.object({ grid: z.enum(['synthetic', 'natural']) }).strict(),
-  z.object({ names: z.array(z.string().min(1)).min(1) }).strict(),
+  z.object({ names: z.array(scenarioName).min(1) }).strict(),
 ]);
 
 export const runConfigSchema = z.object({
@@ -51,7 +58,7 @@ export const runConfigSchema = z.object({
      */
     id: dataRef.optional(),
     /** The ID scenario name (default llava_bench_coco). */
-    id_name: z.string().min(1).default('llava_bench_coco'),
+    id_name: scenarioName.default('llava_bench_coco'),
     /** Shifted scenarios to generate from the ID set with the shift stage … */
     scenarios: scenarioSpec.optional(),
     /**
@@ -175,6 +182,10 @@ export function validateRunConfig(value: unknown, path: string): ResolvedRunConf
   const r = runConfigSchema.safeParse(value);
   if (!r.success) throw new ConfigError(formatIssues(path, r.error));
   const c = r.data;
+  for (const key of Object.keys(c.data.ood)) {
+    const reason = unsafeNameReason(key);
+    if (reason !== undefined) throw new ConfigError(`${path}: data.ood: ${reason}`);
+  }
   const base = dirname(resolve(path));
   const abs = (p: string): string => resolve(base, p);
   const source = (r: DataRef): DataSource => (typeof r === 'string' ? { path: abs(r) } : { path: abs(r.parquet), split: r.split });

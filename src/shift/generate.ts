@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { writeFileAtomic } from '../io/atomic-write.js';
+import { assertSafeName } from '../data/names.js';
 import { basename, extname, join } from 'node:path';
 import { writeDatasetDir, type DatasetManifest } from '../data/dataset-dir.js';
 import { DEFAULT_MAX_IMAGE_PIXELS, imageExtension } from '../io/image-format.js';
@@ -261,7 +262,7 @@ async function generate(
         text_shift: textShiftManifest(s, opts.translator),
         sample_ids: out.map((x) => x.id),
       };
-      const dir = join(opts.outDir, s.name);
+      const dir = join(opts.outDir, assertSafeName(s.name, 'scenario name'));
       writeDatasetDir(dir, out, manifest);
       generated.push({ name: s.name, dir, samples: out.length, modality: s.modality });
       done++;
