@@ -14,6 +14,8 @@ import { renderReportHtml } from '../../src/report/html.js';
 import { PLOT_CLASS } from '../../src/report/plots.js';
 import { makeRunResults, XSS_RESPONSE } from './report-fixture.js';
 import { tempDir } from '../helpers/tmp.js';
+import { needsOfficial, officialPath } from '../helpers/official.js';
+import { readResultsFile } from '../../src/pipeline/results-import.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -85,5 +87,45 @@ test('report in headless Chromium: loads offline without errors or requests, plo
     }
   } finally {
     await context.close();
+  }
+});
+
+const NATURAL = 'results/pairs-NATURAL-ALL-llava-v1.5-13b-CLUB_global.json';
+
+test("the authors' natural-grid result file in Chromium: EMID and bound on their own scales, the grid's titles and the paper's order", { ...needsOfficial(NATURAL), timeout: 90_000 }, async () => {
+  const r = readResultsFile(officialPath(NATURAL));
+  const dir = tempDir('mllmshift-browser-authors-');
+  const file = join(dir, 'authors.html');
+  writeFileSync(file, renderReportHtml(r));
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  try {
+    const page = await browser.newPage({ viewport: VIEWPORT });
+    const problems: string[] = [];
+    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text()); });
+    await page.goto(pathToFileURL(file).href);
+    assert.deepEqual(problems, []);
+    const heat = `#plot-heatmap svg.${PLOT_CLASS}`;
+    assert.deepEqual(await page.locator(`${heat} g[aria-label="y-axis tick label"] text`).allTextContents(), ['COCO', 'in-the-wild easy', 'in-the-wild normal', 'in-the-wild hard']);
+    assert.deepEqual(await page.locator(`${heat} g[aria-label="x-axis tick label"] text`).allTextContents(), ['English', 'German', 'Chinese', 'Korean', 'Greek', 'Arabic', 'Hindi']);
+    const heatText = await page.locator(`${heat} text`).allTextContents();
+    assert.ok(heatText.includes('Images (LLaVA-Bench split)') && heatText.includes('Question language') && !heatText.includes('Image corruption, severity'));
+    const bound = `#plot-emid-bound svg.${PLOT_CLASS}`;
+    const y = (await page.locator(`${bound} g[aria-label="y-axis tick label"] text`).allTextContents()).map((t) => Number(t.replace('−', '-')));
+    const x = (await page.locator(`${bound} g[aria-label="x-axis tick label"] text`).allTextContents()).map(Number);
+    // Published: EMID −0.007…0.166, bound 1.65…2.21 — each axis spans its own quantity.
+    assert.ok(Math.min(...y) >= -0.05 && Math.max(...y) <= 0.2, `y ticks ${y}`);
+    assert.ok(Math.min(...x) >= 1.5 && Math.max(...x) <= 2.3, `x ticks ${x}`);
+    const svgText = await page.locator(`${bound} text`).allTextContents();
+    assert.ok(svgText.some((t) => t.startsWith('Pearson r = 0.876 [')), 'the published r with its interval');
+    // Every point visible inside the frame, and the labelled ones do not overlap.
+    const boxes = await page.locator(`${bound} g[aria-label="text"] text`).evaluateAll((ts) => ts.map((t) => { const b = t.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; }));
+    const labels = boxes.filter((b) => b[2] - b[0] < 120);
+    for (let i = 0; i < labels.length; i++) for (let j = i + 1; j < labels.length; j++) {
+      const [a, b] = [labels[i], labels[j]];
+      assert.ok(!(a[0] < b[2] - 1 && b[0] < a[2] - 1 && a[1] < b[3] - 1 && b[1] < a[3] - 1), `labels ${i} and ${j} overlap`);
+    }
+    assert.ok(labels.length >= 20, `${labels.length} of 27 points labelled`);
+  } finally {
+    await browser.close();
   }
 });
