@@ -42,9 +42,9 @@ export interface UncertaintyOptions {
   readonly runner?: JsdRunner;
   /** Gram and cross products of the JSD terms' sets (default: plain JS). */
   readonly gemm?: GemmBackend;
-  /** A progress bar with ETA on stderr (default: off), labelled `progressLabel` (default "bootstrap"). */
+  /** Progress bars with ETA on stderr (default: off), labelled `${progressPrefix}bootstrap` and `…permutations`. */
   readonly progress?: boolean;
-  readonly progressLabel?: string;
+  readonly progressPrefix?: string;
 }
 
 /** Bootstrap replicates whose entropy jobs are queued at once (bounds memory, keeps workers fed). */
@@ -204,7 +204,7 @@ export async function emidUncertainty(id: EmbeddingSet, oods: readonly Embedding
     const k = oods.length;
     const idReps = new Float64Array(B);
     const reps = Array.from({ length: k }, () => ({ emi: new Float64Array(B), emid: new Float64Array(B), bound: new Float64Array(B), v: new Float64Array(B), t: new Float64Array(B), p: new Float64Array(B), q: new Float64Array(B) }));
-    const progress = new Progress(options.progressLabel ?? 'bootstrap', B, { enabled: options.progress ?? false, unit: 'replicates' });
+    const progress = new Progress(`${options.progressPrefix ?? ''}bootstrap`, B, { enabled: options.progress ?? false, unit: 'replicates' });
     // A few replicates in flight keep every worker busy while this thread draws the next
     // weights and builds its jobs; values land by index, so the order of completion is irrelevant.
     const inFlight = new Set<Promise<void>>();
@@ -253,16 +253,19 @@ export async function emidUncertainty(id: EmbeddingSet, oods: readonly Embedding
       });
     });
   }
+  const permBar = new Progress(`${options.progressPrefix ?? ''}permutations`, P > 0 ? po.length : 0, { enabled: (options.progress ?? false) && P > 0, unit: 'OOD sets' });
   po.forEach((p) => {
     let pValue: number | null = null;
     if (P > 0) {
       const rng = new Rng((seed ^ 0x68e31da4) >>> 0);
       const observed = weightedEmi(pid, ones(pid.n)) - weightedEmi(p, ones(p.n));
       pValue = permutationPValue(observed, emidPermutations(pid, p, P, rng));
+      permBar.tick();
     }
     const prev = result.get(p.set.name);
     result.set(p.set.name, { emi: prev?.emi ?? null, emid: prev?.emid ?? null, bound: prev?.bound ?? null, jsd: prev?.jsd ?? null, emidPValue: pValue });
   });
+  permBar.finish();
   return { method: INTERVAL_METHOD, bootstrap: B, permutations: P, seed, idEmi, ood: result };
 }
 

@@ -397,7 +397,7 @@ export async function runStudy(config: ResolvedRunConfig, hooks: RunHooks = {}):
         const gemm = await gemmBackend();
         analysis = await analyseEmid(idSet, oodSets, ckpt.network, { bound: a.bound, entropyScaler: a.entropy_scaler, jsdMixture: a.jsd_mixture, seed: a.seed, moments, gemm, entropy: pool.entropy });
         if (a.bootstrap > 0 || a.permutations > 0) {
-          uncertainty = await emidUncertainty(idSet, oodSets, ckpt.network, { bootstrap: a.bootstrap, permutations: a.permutations, seed: a.seed, jsdMixture: a.jsd_mixture, bound: a.bound, entropyScaler: a.entropy_scaler, moments, gemm, runner: pool, progress, progressLabel: '[estimate] bootstrap' });
+          uncertainty = await emidUncertainty(idSet, oodSets, ckpt.network, { bootstrap: a.bootstrap, permutations: a.permutations, seed: a.seed, jsdMixture: a.jsd_mixture, bound: a.bound, entropyScaler: a.entropy_scaler, moments, gemm, runner: pool, progress, progressPrefix: '[estimate] ' });
         }
       } finally {
         await pool.close();
