@@ -4,7 +4,7 @@
  * demo's statistics and alert rule (α = 0.01 over the whole run). Prints one row per seed and
  * the measured false-alarm rate (runs with any alert, and alerted windows / all windows).
  *
- *   npx tsx bench/monitor-false-alarms.ts [SEEDS=20] [DAYS=50]
+ *   npx tsx bench/monitor-false-alarms.ts [SEEDS=20] [DAYS=50] [FIRST_SEED=0]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,13 +13,14 @@ import { runMonitorDemo } from '../src/monitor/demo.js';
 
 const seeds = Number(process.argv[2] ?? 20);
 const days = Number(process.argv[3] ?? 50);
+const first = Number(process.argv[4] ?? 0);
 const rows: string[] = [];
 let runsWithAlarm = 0;
 let alarms = 0;
 let windows = 0;
 const t0 = performance.now();
 process.stdout.write(`seed | stationary windows | alerted windows | max z (EMID) | max z (bound) | threshold at the last window | seconds\n`);
-for (let seed = 0; seed < seeds; seed++) {
+for (let seed = first; seed < first + seeds; seed++) {
   const dir = mkdtempSync(join(tmpdir(), 'mllmshift-fa-'));
   const t = performance.now();
   try {
