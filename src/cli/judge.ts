@@ -142,7 +142,7 @@ export function register(program: Command): void {
 
   judge
     .command('summarize')
-    .description('relative preference score, win rate, failed count and bootstrap CIs of review files, per category')
+    .description('relative preference score (bootstrap CI), win rate (Wilson CI; ties count ½, shown), failed count of review files, per category')
     .argument('<files...>', 'reviews JSONL files (ours or LLaVA\'s)')
     .option('--resamples <n>', 'bootstrap resamples (0: no intervals)', '2000')
     .option('--seed <n>', 'bootstrap seed', '0')

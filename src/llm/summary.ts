@@ -3,8 +3,12 @@
  * - relative preference score RP = 100 · mean(model score) / mean(reference score);
  * - win rate = 100 · share of items where the model's score beats the reference's (ties ½);
  * - failed judgments (no scores, or LLaVA's [-1, -1] placeholder): counted, never averaged in;
- * - percentile-bootstrap 95 % confidence intervals for RP and the win rate (items resampled
- *   with replacement within each category, seeded);
+ * - a percentile-bootstrap 95 % confidence interval for RP (items resampled with replacement
+ *   within each category, seeded);
+ * - a Wilson score interval for the win rate (Wilson 1927; wins + ½·ties successes out of n),
+ *   which keeps its coverage at n = 30 where a percentile bootstrap of a proportion does not
+ *   (bench/coverage-stats.ts); with ties the binomial variance is an upper bound, so it is
+ *   conservative;
  * - `llava`: the three numbers LLaVA's `summarize_gpt_review.py` prints — means rounded to 3
  *   decimals first, then round(100·model/reference, 1), round(10·reference, 1),
  *   round(10·model, 1) — with Python's rounding (ties to even on the exact binary value).
@@ -14,6 +18,7 @@
 import { InputError } from '../errors.js';
 import { Rng } from '../core/random.js';
 import { signFlipPValue, twoSamplePermutationPValue } from '../core/bootstrap.js';
+import { wilsonInterval } from '../core/proportion.js';
 import { renderTable } from '../report/table.js';
 import { readJsonl } from './jsonl-log.js';
 
@@ -36,8 +41,9 @@ export interface CategorySummary {
   readonly modelMean: number | null;
   readonly relativeScore: number | null;
   readonly relativeScoreCI: readonly [number, number] | null;
-  /** In percent. */
+  /** In percent; ties count ½. */
   readonly winRate: number | null;
+  /** Wilson score interval of the win rate, in percent. */
   readonly winRateCI: readonly [number, number] | null;
   readonly wins: number;
   readonly ties: number;
@@ -47,7 +53,7 @@ export interface CategorySummary {
 }
 
 export interface SummaryOptions {
-  /** Bootstrap resamples; default 2000 (0 turns the intervals off). */
+  /** Bootstrap resamples for the RP interval; default 2000 (0 turns the intervals off, the Wilson one too). */
   readonly resamples?: number;
   /** Default 0. */
   readonly seed?: number;
@@ -93,11 +99,6 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
 }
 
-function winPoints(ref: number, model: number): number {
-  if (model > ref) return 1;
-  return model === ref ? 0.5 : 0;
-}
-
 function summarizeCategory(category: string, items: readonly ScoredReview[], opts: Required<SummaryOptions>): CategorySummary {
   const scored = items.filter((r): r is ScoredReview & { tuple: readonly [number, number] } => r.tuple !== null);
   const failed = items.length - scored.length;
@@ -125,26 +126,22 @@ function summarizeCategory(category: string, items: readonly ScoredReview[], opt
   if (opts.resamples > 0) {
     const rng = new Rng(opts.seed);
     const ratios = new Float64Array(opts.resamples);
-    const winRates = new Float64Array(opts.resamples);
     let ratioCount = 0;
     for (let b = 0; b < opts.resamples; b++) {
       let sr = 0;
       let sm = 0;
-      let sw = 0;
       for (let k = 0; k < n; k++) {
         const i = rng.int(n);
         sr += ref[i];
         sm += mod[i];
-        sw += winPoints(ref[i], mod[i]);
       }
       if (sr > 0) ratios[ratioCount++] = (100 * sm) / sr;
-      winRates[b] = (100 * sw) / n;
     }
     const alpha = (1 - opts.level) / 2;
     const r = ratios.subarray(0, ratioCount).sort();
-    const w = winRates.sort();
     if (ratioCount > 0) relativeScoreCI = [quantileSorted(r, alpha), quantileSorted(r, 1 - alpha)];
-    winRateCI = [quantileSorted(w, alpha), quantileSorted(w, 1 - alpha)];
+    const [lo, hi] = wilsonInterval(wins + 0.5 * ties, n, opts.level);
+    winRateCI = [100 * lo, 100 * hi];
   }
 
   const llavaRef = pyRound(referenceMean, 3);
@@ -263,7 +260,7 @@ function fmtCI(ci: readonly [number, number] | null): string {
 /** A plain-text table of a summary, one row per category; `protocols` are named under the title. */
 export function formatReviewsSummary(title: string, s: ReviewsSummary, protocols?: readonly string[]): string {
   const ci = s.bootstrap.resamples > 0 ? ` [${Math.round(s.bootstrap.level * 100)}% CI]` : '';
-  const header = ['category', 'n', 'failed', 'reference', 'model', `RP${ci}`, `win rate %${ci}`, 'LLaVA: RP ref model'];
+  const header = ['category', 'n', 'failed', 'reference', 'model', `RP${ci}`, 'wins/ties/losses', `win rate %${ci}`, 'LLaVA: RP ref model'];
   const rows = s.categories.map((c) => [
     c.category,
     c.n.toString(),
@@ -271,10 +268,11 @@ export function formatReviewsSummary(title: string, s: ReviewsSummary, protocols
     fmt(c.referenceMean, 3),
     fmt(c.modelMean, 3),
     `${fmt(c.relativeScore, 1)}${fmtCI(c.relativeScoreCI)}`,
+    `${c.wins}/${c.ties}/${c.losses}`,
     `${fmt(c.winRate, 1)}${fmtCI(c.winRateCI)}`,
     c.llava ? `${c.llava.relative} ${c.llava.reference} ${c.llava.model}` : '—',
   ]);
-  const note = s.bootstrap.resamples > 0 ? ` (bootstrap: ${s.bootstrap.resamples} resamples, seed ${s.bootstrap.seed})` : '';
+  const note = s.bootstrap.resamples > 0 ? ` (RP: bootstrap, ${s.bootstrap.resamples} resamples, seed ${s.bootstrap.seed}; win rate: Wilson, ties count ½)` : '';
   const named = protocols ? `\njudge protocol: ${protocols.join(', ')}` : '';
   return `${title}${note}${named}\n${renderTable(header, rows)}`;
 }

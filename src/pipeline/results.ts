@@ -17,6 +17,9 @@ export interface JudgeScores {
   readonly relativePreferenceCi95: readonly [number, number] | null;
   readonly winRate: number;
   readonly winRateCi95: readonly [number, number] | null;
+  readonly wins: number | null;
+  readonly ties: number | null;
+  readonly losses: number | null;
   readonly judged: number;
   readonly failed: number;
   /** Permutation p-value of the judge difference from the ID set (judgeDifferencePValue); null for the ID set. */

@@ -49,7 +49,12 @@ export interface ScenarioResult {
     readonly relativePreference: number;
     readonly relativePreferenceCi95: Interval | null;
     readonly winRate: number;
+    /** Wilson score interval of the win rate (ties count ½). */
     readonly winRateCi95: Interval | null;
+    /** Items the model won, tied (each counted ½ in the win rate, as LLaVA's summary) and lost; null in older files. */
+    readonly wins: number | null;
+    readonly ties: number | null;
+    readonly losses: number | null;
     readonly judged: number;
     readonly failed: number;
     /** Permutation p-value that the judge's (model − reference) score differs from the ID set's (null for the ID set). */

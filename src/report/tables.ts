@@ -48,6 +48,7 @@ function shown(v: Value, digits: number | 'p' | undefined): string {
 /** The per-scenario table: one row per scenario, ID first, in the paper's order. */
 export function scenarioTable(r: RunResults): TableData<ScenarioResult> {
   const judged = r.scenarios.some((s) => s.judge !== null);
+  const hasTies = r.scenarios.some((s) => (s.judge?.ties ?? null) !== null);
   const hasJudgeP = r.scenarios.some((s) => (s.judge?.differencePValue ?? null) !== null);
   const simulated = r.scenarios.some((s) => s.simulatedAccuracy !== null);
   const grid = gridKind(r);
@@ -72,6 +73,7 @@ export function scenarioTable(r: RunResults): TableData<ScenarioResult> {
     cols.push(
       { label: 'RP (%)', key: 'relative_preference', value: (s) => s.judge?.relativePreference ?? null, ci: (s) => s.judge?.relativePreferenceCi95 ?? null, digits: 1 },
       { label: 'Win rate (%)', key: 'win_rate', value: (s) => s.judge?.winRate ?? null, ci: (s) => s.judge?.winRateCi95 ?? null, digits: 1, ciInFilesOnly: true },
+      { label: 'Ties', key: 'judge_ties', value: (s) => s.judge?.ties ?? null, digits: 0, inFilesOnly: !hasTies },
       { label: 'p (judge≠ID)', key: 'judge_p', value: (s) => s.judge?.differencePValue ?? null, digits: 'p', inFilesOnly: !hasJudgeP },
       { label: 'p Holm (judge)', key: 'judge_p_holm', value: (s) => s.judge?.differencePValueAdjusted?.holm ?? null, digits: 'p', inFilesOnly: !hasJudgeP },
       { label: 'p BH (judge)', key: 'judge_p_bh', value: (s) => s.judge?.differencePValueAdjusted?.bh ?? null, digits: 'p', inFilesOnly: !hasJudgeP },

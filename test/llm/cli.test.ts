@@ -96,7 +96,7 @@ test('judge and judge summarize from the command line', async () => {
   }
   const text = await startCli(['judge', 'summarize', reviews, '--resamples', '0'], env).done;
   assert.equal(text.code, 0);
-  assert.match(text.stdout, /all\s+12\s+0\s+8\.000\s+6\.000\s+75\.0\s+0\.0\s+75 80 60/);
+  assert.match(text.stdout, /all\s+12\s+0\s+8\.000\s+6\.000\s+75\.0\s+0\/0\/12\s+0\.0\s+75 80 60/);
   assert.match(text.stdout, /^judge protocol: mllmshift$/m);
 });
 

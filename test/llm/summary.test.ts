@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { assertClose } from '../helpers/assert-close.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pyRound, quantileSorted, readReviewFile, summarizeReviews, formatReviewsSummary, type ScoredReview } from '../../src/llm/summary.js';
@@ -87,16 +88,24 @@ test('bootstrap intervals: seeded, bracket the estimate, and have the normal-the
   assert.ok(all.relativeScoreCI![0] <= all.relativeScore! && all.relativeScore! <= all.relativeScoreCI![1]);
   assert.ok(all.winRateCI![0] <= all.winRate! && all.winRate! <= all.winRateCI![1]);
   const detailTie = a.categories.find((c) => c.category === 'detail')!;
-  assert.ok(detailTie.winRateCI![0] >= 0 && detailTie.winRateCI![1] <= 50);
+  // detail: a loss and a tie, ½ success of 2: Wilson [2.6677342009, 80.2132544238] (scipy quantile).
+  assertClose(detailTie.winRateCI![0], 2.667734200898464, 1e-8, 'Wilson low (detail)');
+  assertClose(detailTie.winRateCI![1], 80.21325442376889, 1e-8, 'Wilson high (detail)');
 
-  // 400 items, alternately a win and a loss: win rate 50 %, standard error 100·√(0.25/400) = 2.5 points,
-  // so the 95 % interval is about 50 ± 4.9.
+  // The win rate's interval is Wilson's (closed form, values from scipy's normal quantile at
+  // test-writing time): 400 items, alternately a win and a loss: [45.12345042, 54.87654958].
   const big: ScoredReview[] = Array.from({ length: 400 }, (_, i) => ({ tuple: i % 2 === 0 ? [5, 6] : [6, 5] }));
   const ci = summarizeReviews(big, { resamples: 2000, seed: 1 }).categories[0].winRateCI!;
-  assert.ok(Math.abs(ci[0] - 45.1) < 0.8 && Math.abs(ci[1] - 54.9) < 0.8, `CI ${ci}`);
+  assertClose(ci[0], 45.1234504169709, 1e-8, 'Wilson low (200/400)');
+  assertClose(ci[1], 54.8765495830291, 1e-8, 'Wilson high (200/400)');
 
+  // Two ties: ½ + ½ = 1 success of 2, Wilson [9.4531205734, 90.5468794266]; RP's bootstrap is degenerate.
   const same = summarizeReviews([{ tuple: [7, 7] }, { tuple: [7, 7] }], { resamples: 100 }).categories[0];
-  assert.deepEqual([same.relativeScoreCI, same.winRateCI], [[100, 100], [50, 50]]);
+  assert.deepEqual(same.relativeScoreCI, [100, 100]);
+  assert.deepEqual([same.wins, same.ties, same.losses], [0, 2, 0]);
+  assertClose(same.winRateCI![0], 9.453120573423075, 1e-8, 'Wilson low (ties)');
+  assertClose(same.winRateCI![1], 90.54687942657694, 1e-8, 'Wilson high (ties)');
+  assert.match(formatReviewsSummary('t', summarizeReviews([{ tuple: [7, 7] }, { tuple: [6, 7] }])), /1\/1\/0/);
 });
 
 test('reading review files: ours, LLaVA\'s, failures and bad lines', () => {

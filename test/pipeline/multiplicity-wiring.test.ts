@@ -89,3 +89,11 @@ test('emid --json carries EMID_PermutationPval_Holm and _BH; the report table ha
   const keys = scenarioTable({ ...r, scenarios: withAdjustedPValues(r.scenarios) }).columns.map((c) => c.key);
   assert.ok(keys.includes('EMID_p_holm') && keys.includes('EMID_p_bh'), keys.join(','));
 });
+
+test('the report table shows the judge ties when results carry them (files-only otherwise)', () => {
+  const r = makeRunResults({ judge: true });
+  const shownKeys = (x: typeof r): string[] => scenarioTable(x).columns.filter((c) => !c.inFilesOnly).map((c) => c.key);
+  assert.ok(!shownKeys(r).includes('judge_ties'));
+  const withTies = { ...r, scenarios: r.scenarios.map((s) => (s.judge ? { ...s, judge: { ...s.judge, wins: 30, ties: 20, losses: 40 } } : s)) };
+  assert.ok(shownKeys(withTies).includes('judge_ties'));
+});

@@ -84,7 +84,7 @@ export function makeRunResults(o: FixtureOptions = {}): RunResults {
         bound,
         boundHolds: emid === null || bound === null ? null : emid <= bound,
         judge: judge
-          ? { relativePreference: rp, relativePreferenceCi95: intervals ? [rp - 4, rp + 4] : null, winRate: wr, winRateCi95: intervals ? [wr - 5, wr + 5] : null, judged: 90, failed: isId ? 1 : 0, differencePValue: null, differencePValueAdjusted: null }
+          ? { relativePreference: rp, relativePreferenceCi95: intervals ? [rp - 4, rp + 4] : null, winRate: wr, winRateCi95: intervals ? [wr - 5, wr + 5] : null, wins: null, ties: null, losses: null, judged: 90, failed: isId ? 1 : 0, differencePValue: null, differencePValueAdjusted: null }
           : null,
         simulatedAccuracy: o.accuracy ? 0.9 - 0.8 * (emid ?? 0) : null,
       });
