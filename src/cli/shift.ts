@@ -13,6 +13,7 @@ import { FrostTextures } from '../shift/frost.js';
 import { generateShifts, type WildSource } from '../shift/generate.js';
 import { readQueryEmbeddings, type SplitReference } from '../shift/splits.js';
 import { wildByDistance, wildFromIndex, wildWithoutHalves } from '../shift/wild.js';
+import { artefactSpec, requireArtefact } from '../encode/artefacts.js';
 import { CachedTranslator, chatTranslator } from '../shift/translate.js';
 import { endpointClient, positiveInt } from './infer.js';
 import { addImageOptions, imageOptions, parseNonNegativeInt, type ImageCliOptions } from './options.js';
@@ -77,7 +78,10 @@ export async function wildSource(opts: ShiftCliOptions, scenarios: Scenario[]): 
   const label = opts.wildSplit ? `${opts.wildDataset} (split ${opts.wildSplit})` : opts.wildDataset;
   const needHalves = needed.some((s) => s.split === 'easy' || s.split === 'hard');
   if (!needHalves) return wildWithoutHalves(samples, label);
-  if (opts.splitIndex) return wildFromIndex(samples, label, opts.splitIndex, opts.splitIndexVariant);
+  if (opts.splitIndex) {
+    const file = opts.splitIndex === 'paper' ? requireArtefact(artefactSpec('lbwild-split')) : opts.splitIndex;
+    return wildFromIndex(samples, label, file, opts.splitIndexVariant);
+  }
   if (opts.splitEmbeddings && opts.idEmbeddings) {
     const ood = readQueryEmbeddings(opts.splitEmbeddings);
     const id = readQueryEmbeddings(opts.idEmbeddings);
@@ -100,7 +104,7 @@ export function register(program: Command): void {
     .option('--split <name>', 'parquet split of --dataset')
     .option('--wild-dataset <src>', 'LLaVA-Bench in-the-wild data set (natural grid)')
     .option('--wild-split <name>', 'parquet split of --wild-dataset')
-    .option('--split-index <file>', 'easy/hard index lists, e.g. lbwild_split_idx.json')
+    .option('--split-index <file>', 'easy/hard index lists, e.g. lbwild_split_idx.json; "paper": the authors\' lists from `models pull --only lbwild-split`')
     .addOption(new Option('--split-index-variant <v>', 'which index lists').choices(['fst_cd_new', 'lst_cd_new']).default('fst_cd_new'))
     .option('--split-embeddings <file>', 'embedding set (x_v, x_t) of --wild-dataset: easy/hard by cosine distance to --id-embeddings')
     .option('--id-embeddings <file>', 'embedding set (x_v, x_t) of the ID data set')

@@ -151,6 +151,11 @@ export async function runStudy(config: ResolvedRunConfig, hooks: RunHooks = {}):
   const pixelCap = config.data.max_image_pixels !== undefined ? { maxImagePixels: config.data.max_image_pixels } : {};
   // data.limit joins the fingerprints only when set, so runs without it keep theirs.
   const limitFp = config.data.limit !== undefined ? { limit: config.data.limit } : {};
+  // What comes from the models cache is resolved before any work, so a missing artefact fails at once.
+  const protocol = config.judge
+    ? chooseJudgeProtocol({ protocol: config.judge.protocol, rules: config.judge.rules, systemPrompt: config.judge.system_prompt, modelDir: config.judge.model_dir })
+    : undefined;
+  const checkpoint = 'checkpoint' in config.estimator ? resolveEstimatorPath(config.estimator.checkpoint, config.encoders.model_dir) : undefined;
   for (const d of ['data', 'responses', 'references', 'reviews', 'embeddings', 'cache']) mkdirSync(join(out, d), { recursive: true });
   const store = new RunStore(join(out, 'run.sqlite'));
   const skipped: string[] = [];
@@ -280,9 +285,8 @@ export async function runStudy(config: ResolvedRunConfig, hooks: RunHooks = {}):
       // ── judge ─────────────────────────────────────────────────────────────────────────
       const judgeScores = new Map<string, JudgeScores>();
       const reviewsOf = new Map<string, ScoredReview[]>();
-      if (config.judge) {
+      if (config.judge && protocol) {
         const judge = config.judge;
-        const protocol = chooseJudgeProtocol({ protocol: judge.protocol, rules: judge.rules, systemPrompt: judge.system_prompt, modelDir: judge.model_dir });
         const client = clientFor(judge);
         const bar = new Progress('[judge] reviews', ordered.reduce((a, s) => a + (samplesOf.get(s.name) as Sample[]).length, 0), { enabled: progress, unit: 'reviews' });
         for (const s of ordered) {
@@ -365,7 +369,7 @@ export async function runStudy(config: ResolvedRunConfig, hooks: RunHooks = {}):
       // ── estimator ─────────────────────────────────────────────────────────────────────
       let estimatorPath: string;
       if ('checkpoint' in config.estimator) {
-        estimatorPath = resolveEstimatorPath(config.estimator.checkpoint, config.encoders.model_dir);
+        estimatorPath = checkpoint as string;
       } else {
         const t = config.estimator.train;
         estimatorPath = join(out, 'estimator.safetensors');

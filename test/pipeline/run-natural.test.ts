@@ -7,7 +7,7 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
@@ -146,4 +146,17 @@ test('run reads the authors\' parquet export (one split per scenario, mapped by 
   const manifest = JSON.parse(readFileSync(join(dir, 'out2', 'data', 'llava_bench_in_the_wild_easy', 'manifest.json'), 'utf8')) as { source: { split_rule: { method: string; reference: string } } };
   assert.match(manifest.source.split_rule.method, /cosine distance/);
   assert.equal(manifest.source.split_rule.reference, 'centroid');
+});
+
+test('run with the paper settings but nothing pulled stops before any work, saying what to pull (exit 2)', async () => {
+  const dir = tempDir();
+  await writeLlavaSet(join(dir, 'data', 'llava-bench-coco'), true, 3);
+  const cfg = join(dir, 'paper-synthetic.yaml');
+  writeFileSync(cfg, readFileSync(fileURLToPath(new URL('../../examples/paper-synthetic.yaml', import.meta.url)), 'utf8'));
+  const before = server.requests.length;
+  const r = await runCliAsync(['run', cfg], { env: { MLLMSHIFT_CACHE_DIR: join(dir, 'empty-cache'), OPENAI_API_KEY: 'sk-test' } });
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /models pull --only llava-rules/);
+  assert.equal(server.requests.length, before);
+  assert.ok(!existsSync(join(dir, 'runs', 'paper-synthetic-llava-v1.5-13b')), 'nothing written');
 });
