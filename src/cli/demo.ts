@@ -1,6 +1,7 @@
 /**
  * `mllmshift demo [--out DIR]`: the whole pipeline on a built-in simulated benchmark, offline.
  */
+import { UsageError } from '../errors.js';
 import type { Command } from 'commander';
 import { printJson, runAction } from './run-action.js';
 import { parseNonNegativeInt } from './options.js';
@@ -21,7 +22,8 @@ export function register(program: Command): void {
         // The pipeline (and its native modules) is loaded only when the command runs.
         const { DEMO_NOTICE, runDemo } = await import('../demo/demo.js');
         const scenes = parseNonNegativeInt(opts.scenes, '--scenes');
-        const outcome = await runDemo({ outDir: opts.out, scenes: Math.max(2, scenes), seed: parseNonNegativeInt(opts.seed, '--seed'), renderReport: await reportRenderer() });
+        if (scenes < 2) throw new UsageError(`--scenes must be at least 2 (one ID and one shifted set need a few samples each), got "${opts.scenes}"`);
+        const outcome = await runDemo({ outDir: opts.out, scenes, seed: parseNonNegativeInt(opts.seed, '--seed'), renderReport: await reportRenderer() });
         const r = outcome.results;
         const c = r.correlations;
         const seconds = (performance.now() - t0) / 1000;

@@ -19,6 +19,7 @@ export interface EndpointOptions {
   timeout: string;
   maxRetries: string;
   retryDelay: string;
+  maxWait?: string;
   cache?: string | boolean;
   cacheSampled?: boolean;
 }
@@ -30,8 +31,9 @@ export function addEndpointOptions(cmd: Command, concurrencyDefault: string): Co
     .option('--api-key-env <var>', 'environment variable holding the API key (default: OPENAI_API_KEY if set; none is sent otherwise)')
     .option('--concurrency <n>', 'requests in flight at most', concurrencyDefault)
     .option('--timeout <seconds>', 'timeout of one request', '300')
-    .option('--max-retries <n>', 'retries on 429/5xx/timeouts/network errors/malformed replies', '6')
+    .option('--max-retries <n>', 'retries on 429/5xx/timeouts/network errors/malformed replies (waits 1+2+4+8 s with the defaults)', '4')
     .option('--retry-delay <ms>', 'first backoff delay (doubles each retry, jittered; Retry-After wins)', '1000')
+    .option('--max-wait <seconds>', 'longest wait a server may ask for with Retry-After; longer requests are cut to this (and said)', '60')
     .option('--cache <file>', 'response cache (SQLite) answering repeated identical requests (same model, parameters, prompt, image); default chat-responses.sqlite in $MLLMSHIFT_CACHE_DIR, else $XDG_CACHE_HOME/mllmshift or ~/.cache/mllmshift')
     .option('--no-cache', 'neither read nor write the response cache')
     .option('--cache-sampled', 'cache sampled requests (temperature > 0) too; by default each is asked again');
@@ -61,8 +63,12 @@ export function endpointClient(opts: EndpointOptions): ChatClient {
     retry: {
       maxRetries: parseNonNegativeInt(opts.maxRetries, '--max-retries'),
       initialDelayMs: nonNegativeNumber(opts.retryDelay, '--retry-delay'),
+      maxRetryAfterMs: nonNegativeNumber(opts.maxWait ?? '60', '--max-wait') * 1000,
     },
-    onRetry: (e) => process.stderr.write(`mllmshift: retry ${e.retry} in ${(e.delayMs / 1000).toFixed(1)} s (${e.reason})\n`),
+    onRetry: (e) => process.stderr.write(
+      `mllmshift: ${opts.baseUrl}: retry ${e.retry} of ${e.maxRetries} in ${(e.delayMs / 1000).toFixed(1)} s (${e.reason})`
+      + `${e.askedMs !== undefined ? `; the server asked to wait ${(e.askedMs / 1000).toFixed(0)} s, capped at ${(e.delayMs / 1000).toFixed(1)} s` : ''}\n`,
+    ),
   });
 }
 

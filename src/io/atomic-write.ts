@@ -6,7 +6,7 @@
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { InputError } from '../errors.js';
+import { InputError, RunError } from '../errors.js';
 
 /** Creates the folder that will hold `path` (and its parents) when missing. */
 export function ensureParentDir(path: string): void {
@@ -36,6 +36,19 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
-    throw e;
+    throw fileWriteError(path, e);
   }
+}
+
+/**
+ * A failed write as one line naming the file (Node's own message, e.g. "ENOSPC: no space left
+ * on device, write", names none): a full or failing disk is a RunError (exit 1), a path the user
+ * can fix (a folder or read-only place in the way) an InputError (exit 2).
+ */
+export function fileWriteError(path: string, e: unknown): unknown {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code !== 'string') return e;
+  const detail = `${code}: ${(e as Error).message.replace(/^[A-Z]+: /, '').replace(/,.*$/, '')}`;
+  if (code === 'ENOSPC' || code === 'EIO' || code === 'EDQUOT') return new RunError(`cannot write ${path} (${detail}); nothing was replaced`);
+  return new InputError(`cannot write ${path} (${detail})`);
 }

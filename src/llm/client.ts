@@ -66,6 +66,10 @@ export interface RetryEvent {
   readonly delayMs: number;
   /** Why the attempt failed, e.g. "HTTP 429" or "timeout after 30000 ms". */
   readonly reason: string;
+  /** Retries allowed in all. */
+  readonly maxRetries: number;
+  /** The wait the server asked for (Retry-After) when it was longer than the cap and cut to delayMs. */
+  readonly askedMs?: number;
 }
 
 export interface ChatClientOptions {
@@ -235,7 +239,8 @@ export class ChatClient {
       const delayMs = outcome.waitMs !== undefined
         ? Math.min(outcome.waitMs, this.policy.maxRetryAfterMs)
         : backoffDelayMs(retriesDone, this.policy, this.random);
-      this.onRetry?.({ retry: attempt, delayMs, reason: this.shortReason(outcome.reason) });
+      const askedMs = outcome.waitMs !== undefined && outcome.waitMs > delayMs ? outcome.waitMs : undefined;
+      this.onRetry?.({ retry: attempt, delayMs, reason: this.shortReason(outcome.reason), maxRetries: this.policy.maxRetries, ...(askedMs !== undefined ? { askedMs } : {}) });
       await sleep(delayMs, signal);
     }
   }

@@ -20,11 +20,11 @@ export interface RetryPolicy {
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
-  maxRetries: 6,
+  maxRetries: 4,
   initialDelayMs: 1000,
   maxDelayMs: 60_000,
   jitter: 0.25,
-  maxRetryAfterMs: 300_000,
+  maxRetryAfterMs: 60_000,
 };
 
 /**
