@@ -27,6 +27,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   run: () => import('./run.js'),
   demo: () => import('./demo.js'),
   monitor: () => import('./monitor.js'),
+  power: () => import('./power.js'),
 };
 
 const program = new Command();

@@ -35,6 +35,7 @@ const emidJson = z.object({
   EMI_CI95: intervals,
   EMID_CI95: intervals,
   EMID_PermutationPval: z.record(z.string(), num).optional(),
+  n: z.record(z.string(), z.number().int().nonnegative()).optional(),
 });
 
 const authorsJson = z.object({
@@ -152,7 +153,7 @@ export function fromEmidJson(value: unknown, file: string): RunResults {
   const ci = (m: Readonly<Record<string, readonly [number, number]>> | undefined, n: string): Interval | null => m?.[n] ?? null;
   const scenarios = scenarioRows({ file, idName: v.ID, emi: v.EMI, emid: v.EMID, bound: v.EMID_UB, kind }, (n) => {
     if (n !== v.ID && !(n in v.JSD)) throw new InputError(`${file} (${kind}): JSD: expected "${n}" (it has an EMID), found no such key`);
-    return { emiCi95: ci(v.EMI_CI95, n), emidCi95: ci(v.EMID_CI95, n), emidPValue: v.EMID_PermutationPval?.[n] ?? null, jsd: n === v.ID ? null : v.JSD[n] };
+    return { n: v.n?.[n] ?? 0, emiCi95: ci(v.EMI_CI95, n), emidCi95: ci(v.EMID_CI95, n), emidPValue: v.EMID_PermutationPval?.[n] ?? null, jsd: n === v.ID ? null : v.JSD[n] };
   });
   return assemble(scenarios, {
     version: v.version ?? 'unknown',
