@@ -3,9 +3,22 @@
  */
 import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from './tmp.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+
+let cacheDir: string | undefined;
+/**
+ * The environment of a CLI child: the caller's variables over this process's, with the response,
+ * embedding and models caches in a folder of this test file's own unless the caller names one —
+ * never the user's ~/.cache, which other test files and earlier runs share (a cached reply
+ * from another run's server on a reused port would stand in for a request the test expects).
+ */
+export function childEnv(env: Record<string, string> | undefined): NodeJS.ProcessEnv {
+  cacheDir ??= tempDir('mllmshift-cache-');
+  return { ...process.env, MLLMSHIFT_CACHE_DIR: cacheDir, ...env };
+}
 
 export interface CliResult {
   readonly code: number;
@@ -17,7 +30,7 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
   const r: SpawnSyncReturns<string> = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], {
     cwd: ROOT,
     encoding: 'utf8',
-    env: { ...process.env, ...env },
+    env: childEnv(env),
     timeout: 240_000,
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
@@ -37,7 +50,7 @@ export function runCliAsync(
   opts: { readonly env?: Record<string, string>; readonly onSpawn?: (child: ChildProcess) => void; readonly timeoutMs?: number } = {},
 ): Promise<AsyncCliResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: { ...process.env, ...opts.env } });
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: childEnv(opts.env) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
