@@ -5,7 +5,7 @@
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { endpointSchema, formatIssues, readYamlConfig } from '../pipeline/config.js';
+import { encodersSchema, endpointSchema, formatIssues, readYamlConfig } from '../pipeline/config.js';
 import { TRAFFIC_FORMATS } from './ingest.js';
 
 export const monitorConfigSchema = z.object({
@@ -47,11 +47,7 @@ export const monitorConfigSchema = z.object({
     cost_per_request: z.number().positive().optional(),
     budget_per_window: z.number().positive().optional(),
   }).strict(),
-  encoders: z.object({
-    kind: z.enum(['paper', 'builtin', 'auto']).default('auto'),
-    model_dir: z.string().optional(),
-    batch_size: z.number().int().min(1).default(16),
-  }).strict().default({ kind: 'auto', batch_size: 16 }),
+  encoders: encodersSchema,
   estimator: z.union([
     z.object({ checkpoint: z.string().min(1) }).strict(),
     z.object({

@@ -46,6 +46,13 @@ const scenarioSpec = z.union([
   z.object({ names: z.array(scenarioName).min(1) }).strict(),
 ]);
 
+/** The encoders of a study or a monitor: paper (CLIP + XLM-R), built-in, or auto. */
+export const encodersSchema = z.object({
+  kind: z.enum(['paper', 'builtin', 'auto']).default('auto'),
+  model_dir: z.string().optional(),
+  batch_size: z.number().int().min(1).default(16),
+}).strict().default({ kind: 'auto', batch_size: 16 });
+
 export const runConfigSchema = z.object({
   /** A name for the study (used in the report). */
   name: z.string().min(1),
@@ -113,11 +120,7 @@ export const runConfigSchema = z.object({
     /** Models cache holding the pulled LLaVA rules. */
     model_dir: z.string().min(1).optional(),
   }).optional(),
-  encoders: z.object({
-    kind: z.enum(['paper', 'builtin', 'auto']).default('auto'),
-    model_dir: z.string().optional(),
-    batch_size: z.number().int().min(1).default(16),
-  }).strict().default({ kind: 'auto', batch_size: 16 }),
+  encoders: encodersSchema,
   estimator: z.union([
     /** A checkpoint path, or `paper`: the authors' CLUB_global.pt from `models pull --only club`. */
     // Its recorded encoders must be those of the run unless allow_encoder_mismatch.
