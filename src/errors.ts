@@ -46,3 +46,39 @@ export class RunError extends MllmshiftError {
     super(message, 1);
   }
 }
+
+/** File-system failures the user can fix (a path that is not what it should be): exit 2. */
+const PATH_PROBLEMS: Record<string, string> = {
+  ENOENT: 'no such file or folder',
+  ENOTDIR: 'a file stands where a folder is needed',
+  EISDIR: 'a folder stands where a file is needed',
+  EEXIST: 'already exists',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENAMETOOLONG: 'name too long',
+  ELOOP: 'too many levels of symbolic links',
+};
+
+/** File-system failures of the machine while running (disk full, I/O): exit 1. */
+const RESOURCE_PROBLEMS: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EIO: 'input/output error',
+  EMFILE: 'too many open files',
+};
+
+/**
+ * A Node.js system error that carries a path (from fs), as the error the user sees: one line
+ * naming the path and what is wrong with it, exit 2 for a path to fix, 1 for a full disk or an
+ * I/O failure. Anything else: undefined.
+ */
+export function fileSystemError(e: unknown): MllmshiftError | undefined {
+  if (!(e instanceof Error)) return undefined;
+  const { code, path, syscall } = e as NodeJS.ErrnoException;
+  if (typeof code !== 'string' || typeof path !== 'string') return undefined;
+  const what = syscall ? ` (${syscall})` : '';
+  if (code in PATH_PROBLEMS) return new InputError(`${path}: ${PATH_PROBLEMS[code]}${what}; check the path`);
+  if (code in RESOURCE_PROBLEMS) return new RunError(`${path}: ${RESOURCE_PROBLEMS[code]}${what}`);
+  return undefined;
+}

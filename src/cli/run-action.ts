@@ -3,12 +3,15 @@
  * (DESIGN.md §6: 0 success, 1 failure while running, 2 bad usage or bad input). Stacks are
  * printed only with MLLMSHIFT_DEBUG=1.
  */
-import { MllmshiftError, RunError } from '../errors.js';
+import { fileSystemError, MllmshiftError, RunError } from '../errors.js';
 
-export function reportFailure(e: unknown): number {
+export function reportFailure(failure: unknown): number {
+  // A file-system error with a path is the user's to fix (or a full disk), not an internal error.
+  const e = fileSystemError(failure) ?? failure;
   if (e instanceof MllmshiftError) {
     process.stderr.write(`mllmshift: ${e.message}\n`);
-    if (process.env.MLLMSHIFT_DEBUG === '1' && e.stack) process.stderr.write(`${e.stack}\n`);
+    const stack = failure instanceof Error ? failure.stack : undefined;
+    if (process.env.MLLMSHIFT_DEBUG === '1' && stack) process.stderr.write(`${stack}\n`);
     return e.exitCode;
   }
   const msg = e instanceof Error ? e.message : String(e);
