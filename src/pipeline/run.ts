@@ -40,6 +40,7 @@ import { assembleRunResults, type JudgeScores } from './results.js';
 import { fileSha256, fingerprint, RunStore } from './run-store.js';
 import type { DataSource, EndpointConfig, ResolvedRunConfig } from './config.js';
 import { chooseJudgeProtocol } from './judge-protocol-choice.js';
+import { preflight, wantedScenarios } from './preflight.js';
 import { artefactSpec, requireArtefact, resolveEstimatorPath } from '../encode/artefacts.js';
 import { embedQueries } from '../encode/embed.js';
 import { wildByDistance, wildFromIndex, wildWithoutHalves } from '../shift/wild.js';
@@ -156,6 +157,8 @@ export async function runStudy(config: ResolvedRunConfig, hooks: RunHooks = {}):
     ? chooseJudgeProtocol({ protocol: config.judge.protocol, rules: config.judge.rules, systemPrompt: config.judge.system_prompt, modelDir: config.judge.model_dir })
     : undefined;
   const checkpoint = 'checkpoint' in config.estimator ? resolveEstimatorPath(config.estimator.checkpoint, config.encoders.model_dir) : undefined;
+  // Everything local, and one free request per endpoint, before the first paid request.
+  await preflight(config, { log });
   for (const d of ['data', 'responses', 'references', 'reviews', 'embeddings', 'cache']) mkdirSync(join(out, d), { recursive: true });
   const store = new RunStore(join(out, 'run.sqlite'));
   const skipped: string[] = [];
@@ -173,11 +176,7 @@ export async function runStudy(config: ResolvedRunConfig, hooks: RunHooks = {}):
     // ── shift: the data sets of every scenario ──────────────────────────────────────────
     const scenarios: ScenarioData[] = [];
     if (config.data.scenarios) {
-      const wanted: Scenario[] = 'grid' in config.data.scenarios
-        ? (await import('../data/scenarios.js')).scenarioGrid(config.data.scenarios.grid)
-        : config.data.scenarios.names.map((n) => parseScenario(n));
-      const names = new Set(wanted.map((s) => s.name));
-      if (!names.has(config.data.id_name)) wanted.unshift(parseScenario(config.data.id_name));
+      const wanted = wantedScenarios(config);
       const grid = 'grid' in config.data.scenarios ? config.data.scenarios.grid : 'custom';
       if (config.data.parquet !== undefined) {
         // The authors' export: every scenario is the split of its name (the ID: data.id).
