@@ -36,6 +36,8 @@ export type Reply =
 export interface FakeServer {
   readonly url: string;
   readonly requests: SeenRequest[];
+  /** Paths of the GET /models probes (answered 200, not in `requests`). */
+  readonly probes: string[];
   readonly peakInFlight: number;
   behave: (req: SeenRequest) => Reply;
   close(): Promise<void>;
@@ -59,6 +61,7 @@ export function completion(text: string, model: string): string {
 
 export async function startFakeServer(behave: (req: SeenRequest) => Reply): Promise<FakeServer> {
   const requests: SeenRequest[] = [];
+  const probes: string[] = [];
   let inFlight = 0;
   let peak = 0;
   const pending = new Set<ServerResponse>();
@@ -67,6 +70,12 @@ export async function startFakeServer(behave: (req: SeenRequest) => Reply): Prom
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      // `run`'s preflight probe (GET {base_url}/models): answered here, not counted as a request.
+      if (req.method === 'GET' && req.url?.endsWith('/models')) {
+        probes.push(req.url);
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"object":"list","data":[]}');
+        return;
+      }
       inFlight += 1;
       peak = Math.max(peak, inFlight);
       let done = false;
@@ -116,6 +125,7 @@ export async function startFakeServer(behave: (req: SeenRequest) => Reply): Prom
   return {
     url: `http://127.0.0.1:${port}/v1`,
     requests,
+    probes,
     get peakInFlight() {
       return peak;
     },
