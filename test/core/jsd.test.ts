@@ -5,6 +5,7 @@ import { symmetricEigenvalues } from '../../src/core/eigen.js';
 import { normalizeRows, takeRows, type Matrix } from '../../src/core/matrix.js';
 import { Rng } from '../../src/core/random.js';
 import { EXPECTED, zt, zv, zy, zyHat } from '../helpers/vectors.js';
+import { assertClose } from '../helpers/assert-close.js';
 
 const LN2 = Math.log(2);
 /** Binary entropy in nats. */
@@ -132,10 +133,15 @@ test('equal and sample-weighted mixtures agree when n_A = n_B; sample-weighted c
   assert.ok(representationJsd(one, many, 'sample-weighted') > LN2);
 });
 
-test('prepared sets give the same JSD as the one-shot function', () => {
+test('prepared sets, reused across calls and in either order, give the reference JSD(zv, zt)', () => {
+  // representationJsd wraps representationJsdPrepared, so compare with the independent value
+  // (DESIGN's float64 reference, quoted to 7 digits: tolerance half a unit of the last digit).
   const a = new RepresentationSet(zv);
   const b = new RepresentationSet(zt);
-  assert.equal(representationJsdPrepared(a, b), representationJsd(zv, zt));
+  const first = representationJsdPrepared(a, b);
+  assertClose(first, EXPECTED.jsdVisualText, 5e-8, 'JSD(zv, zt) from prepared sets');
+  assert.equal(representationJsdPrepared(a, b), first, 'the second call reuses the cached entropies');
+  assertClose(representationJsdPrepared(b, a), first, 1e-12, 'JSD is symmetric');
 });
 
 test('finite-sample floor: two halves of one isotropic 768-d distribution, n = 100 each, give JSD ≈ 0.63', () => {
