@@ -9,9 +9,10 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
+import { parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { InputError } from '../errors.js';
+import { readInputFile } from '../io/read-input.js';
 import { withOptional } from './dataset-dir.js';
 import type { Sample } from './sample.js';
 
@@ -76,7 +77,10 @@ export async function loadParquet(files: string | readonly string[]): Promise<Sa
     if (!existsSync(file)) throw new InputError(`${file}: file not found`);
     let rows: Record<string, unknown>[];
     try {
-      const buf = await asyncBufferFromFile(file);
+      // Whole file in memory: with hyparquet's lazy file reads, a corrupt column's rejection can fire
+      // before the library attaches its handler and escape as an unhandledRejection (fuzz-readers test).
+      const bytes = readInputFile(file);
+      const buf = new Uint8Array(bytes).buffer;
       const metadata = await parquetMetadataAsync(buf);
       rows = (await parquetReadObjects({ file: buf, metadata, compressors, utf8: false })) as Record<string, unknown>[];
     } catch (e) {
