@@ -5,7 +5,7 @@
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { encodersSchema, endpointSchema, formatIssues, readYamlConfig } from '../pipeline/config.js';
+import { boundOptionsShape, encodersSchema, endpointSchema, formatIssues, readYamlConfig } from '../pipeline/config.js';
 import { TRAFFIC_FORMATS } from './ingest.js';
 
 export const monitorConfigSchema = z.object({
@@ -61,9 +61,7 @@ export const monitorConfigSchema = z.object({
     }).strict(),
   ]),
   analysis: z.object({
-    bound: z.enum(['scale-adjusted', 'full']).default('scale-adjusted'),
-    entropy_scaler: z.number().positive().default(1),
-    jsd_mixture: z.enum(['equal', 'sample-weighted']).default('equal'),
+    ...boundOptionsShape,
     /** Bayesian-bootstrap replicates per window (0: no intervals). */
     bootstrap: z.number().int().min(0).default(50),
     /** Permutations of the per-window null (alerts.ts). */

@@ -11,6 +11,7 @@
  * - `meta`: the config, the versions, the reference set's summary.
  */
 import Database from 'better-sqlite3';
+import { readMeta, writeMeta } from '../pipeline/store-meta.js';
 import { RunError } from '../errors.js';
 
 const SCHEMA = `
@@ -57,12 +58,11 @@ export class MonitorStore {
   }
 
   setMeta(key: string, value: unknown): void {
-    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, JSON.stringify(value));
+    writeMeta(this.db, key, value);
   }
 
   getMeta<T = unknown>(key: string): T | undefined {
-    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
-    return row ? (JSON.parse(row.value) as T) : undefined;
+    return readMeta<T>(this.db, key);
   }
 
   /** A request seen while streaming (buffered, written 10,000 at a time). */

@@ -46,6 +46,13 @@ const scenarioSpec = z.union([
   z.object({ names: z.array(scenarioName).min(1) }).strict(),
 ]);
 
+/** The bound's form, its entropy scale H (E3) and the JSD mixture (E10), for studies and monitors. */
+export const boundOptionsShape = {
+  bound: z.enum(['scale-adjusted', 'full']).default('scale-adjusted'),
+  entropy_scaler: z.number().positive().default(1),
+  jsd_mixture: z.enum(['equal', 'sample-weighted']).default('equal'),
+};
+
 /** The encoders of a study or a monitor: paper (CLIP + XLM-R), built-in, or auto. */
 export const encodersSchema = z.object({
   kind: z.enum(['paper', 'builtin', 'auto']).default('auto'),
@@ -138,9 +145,7 @@ export const runConfigSchema = z.object({
     }).strict(),
   ]),
   analysis: z.object({
-    bound: z.enum(['scale-adjusted', 'full']).default('scale-adjusted'),
-    entropy_scaler: z.number().positive().default(1),
-    jsd_mixture: z.enum(['equal', 'sample-weighted']).default('equal'),
+    ...boundOptionsShape,
     bootstrap: z.number().int().min(0).default(200),
     permutations: z.number().int().min(0).default(200),
     seed: z.number().int().min(0).default(0),

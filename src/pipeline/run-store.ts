@@ -7,6 +7,7 @@
  * skips them and redoes nothing else.
  */
 import Database from 'better-sqlite3';
+import { readMeta, writeMeta } from './store-meta.js';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { InputError } from '../errors.js';
@@ -110,12 +111,11 @@ export class RunStore {
   }
 
   setMeta(key: string, value: unknown): void {
-    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, JSON.stringify(value));
+    writeMeta(this.db, key, value);
   }
 
   getMeta<T = unknown>(key: string): T | undefined {
-    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
-    return row ? (JSON.parse(row.value) as T) : undefined;
+    return readMeta<T>(this.db, key);
   }
 
   /**
