@@ -78,7 +78,9 @@ export function fileSystemError(e: unknown): MllmshiftError | undefined {
   const { code, path, syscall } = e as NodeJS.ErrnoException;
   if (typeof code !== 'string' || typeof path !== 'string') return undefined;
   const what = syscall ? ` (${syscall})` : '';
-  if (code in PATH_PROBLEMS) return new InputError(`${path}: ${PATH_PROBLEMS[code]}${what}; check the path`);
+  // mkdir's EEXIST: something that is not a folder already has the name.
+  const problem = code === 'EEXIST' && syscall === 'mkdir' ? PATH_PROBLEMS.ENOTDIR : PATH_PROBLEMS[code];
+  if (problem !== undefined) return new InputError(`${path}: ${problem}${what}; check the path`);
   if (code in RESOURCE_PROBLEMS) return new RunError(`${path}: ${RESOURCE_PROBLEMS[code]}${what}`);
   return undefined;
 }

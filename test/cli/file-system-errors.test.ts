@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { fileSystemError, InputError, RunError } from '../../src/errors.js';
-import { runCliAsync } from '../helpers/cli.js';
+import { runCli, runCliAsync } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
 function errno(code: string, path: string, syscall: string): NodeJS.ErrnoException {
@@ -19,6 +19,7 @@ test('file-system errors with a path become one-line user errors: a path to fix 
   assert.ok(full instanceof RunError);
   assert.equal(full.exitCode, 1);
   assert.match(full.message, /^\/x\/out\/samples\.jsonl: no space left on the device/);
+  assert.match(fileSystemError(errno('EEXIST', '/x/demo', 'mkdir'))!.message, /^\/x\/demo: a file stands where a folder is needed/);
   assert.equal(fileSystemError(new Error('plain')), undefined);
   assert.equal(fileSystemError(Object.assign(new Error('no path'), { code: 'ENOENT' })), undefined);
 });
@@ -42,4 +43,13 @@ test('run: `out:` pointing at a file exits 2 with one line naming the path, not 
   assert.equal(lines.length, 1, r.stderr);
   assert.match(lines[0], /notadir/);
   assert.doesNotMatch(lines[0], /internal error/);
+});
+
+test('demo: --out naming an existing file exits 2 with one line naming it', () => {
+  const dir = tempDir();
+  const file = join(dir, 'taken');
+  writeFileSync(file, 'a file\n');
+  const r = runCli(['demo', '--out', file, '--scenes', '2']);
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(r.stderr.trim(), `mllmshift: ${file}: a file stands where a folder is needed (mkdir); check the path`);
 });
