@@ -6,6 +6,7 @@
  */
 import { kendall, pearson, spearman } from '../../src/core/stats.js';
 import type { CorrelationSummary, RunResults, ScenarioResult } from '../../src/report/run-results.js';
+import { rng as mulberry32 } from '../encode/fixtures.js';
 
 export interface FixtureOptions {
   readonly simulated?: boolean;
@@ -22,17 +23,6 @@ export interface FixtureOptions {
 
 export const XSS_RESPONSE = '<script>alert(1)</script> The image shows a <b>cat</b> & a "dog".';
 export const XSS_SCENARIO = 'custom_<img src=x onerror=alert(2)>';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function summary(x: number[], y: number[]): CorrelationSummary {
   const p = pearson(x, y);

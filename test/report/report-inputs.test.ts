@@ -19,6 +19,7 @@ import { InputError } from '../../src/errors.js';
 import { runCliAsync } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { needsOfficial, officialPath } from '../helpers/official.js';
+import { rng as mulberry32 } from '../encode/fixtures.js';
 
 const AUTHORS = [
   'pairs-NATURAL-ALL-llava-v1.5-13b-CLUB_global.json',
@@ -26,17 +27,6 @@ const AUTHORS = [
   'pairs-SYNTHETIC-ALL-llava-v1.5-13b-CLUB_global.json',
   'pairs-SYNTHETIC-ALL-llava-v1.6-vicuna-13b-CLUB_global.json',
 ];
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const D = 16;
 const H = 8;
